@@ -1,0 +1,81 @@
+# ServiceHall: `make demo` serves the product with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# CI runs the whole suite again on this PostgreSQL server.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/servicehall
+
+.PHONY: demo test install system-deps lint check pytest pytest-pg bench serve messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests.
+# Installed only where this machine allows it (root with apt-get); otherwise a note.
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || missing="$$missing fonts-wqy-zenhei"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Please install the Debian packages:$$missing (sudo apt-get install$$missing)"; \
+	  fi; \
+	fi
+
+demo: install
+	$(BIN)/servicehall migrate --noinput
+	$(BIN)/servicehall collectstatic --noinput --verbosity 0
+	$(BIN)/servicehall compilemessages --ignore '.venv' --verbosity 0
+	$(BIN)/servicehall demo-data
+	@echo
+	@echo "ServiceHall is starting on http://$(HOST):$(PORT)/"
+	@echo "  Portal          http://$(HOST):$(PORT)/"
+	@echo "  Service norms   http://$(HOST):$(PORT)/norms/"
+	@echo "  Commitments     http://$(HOST):$(PORT)/commitments/"
+	@echo "  Staff login     http://$(HOST):$(PORT)/accounts/login/"
+	@echo "  Administration  http://$(HOST):$(PORT)/admin/"
+	@echo "Administrators and supervisors also need a second-factor code:"
+	@echo "  $(BIN)/servicehall demo-otp USERNAME   (stands in for the authenticator app)"
+	@echo
+	$(BIN)/servicehall serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: $(STAMP)
+	$(BIN)/servicehall check --fail-level WARNING
+	$(BIN)/servicehall makemigrations --check --dry-run
+
+pytest: $(STAMP)
+	$(BIN)/servicehall compilemessages --ignore '.venv' --verbosity 0
+	$(BIN)/pytest
+
+pytest-pg: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+test: install lint check pytest
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg; fi
+
+bench: install
+	$(BIN)/python -m servicehall.bench
+
+messages: $(STAMP)
+	cd servicehall && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --add-location file --ignore 'tests/*'
+	$(BIN)/servicehall compilemessages --ignore '.venv'
+
+clean:
+	rm -rf $(VENV) var

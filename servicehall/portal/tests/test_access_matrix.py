@@ -1,0 +1,100 @@
+"""Role x page access matrix: every role, every page so far, and an outsider.
+
+A cell is the status the page must answer; a redirect to the login page is "login".
+"""
+
+import pytest
+from django.urls import reverse
+
+from servicehall.testing import log_in
+
+PUBLIC = 200
+ROLES = [
+    "anonymous", "clerk", "reviewer", "head", "unit_admin", "supervisor", "social_supervisor",
+    "system_admin", "security_admin", "audit_admin", "outsider",
+]  # fmt: skip
+
+
+def expected(page: str, role: str):
+    """The matrix, written out per page so that every cell is a decision."""
+    if page in ("home", "norms", "commitments"):
+        return PUBLIC
+    if role == "anonymous":
+        return "admin-login" if page == "admin" else "login"
+    if page == "staff-home":
+        return 200
+    if page == "office":
+        return (
+            200
+            if role in ("clerk", "reviewer", "head", "unit_admin", "supervisor", "system_admin")
+            else 404
+        )
+    if page == "city":
+        return 200 if role in ("supervisor", "system_admin") else 404
+    if page == "other-office":
+        return 200 if role in ("system_admin", "outsider") else 404
+    if page == "login-records":
+        return 200 if role == "audit_admin" else 403
+    if page == "lockouts":
+        return 200 if role == "security_admin" else 403
+    if page == "admin":
+        return 200 if role in ("system_admin", "unit_admin") else "admin-login"
+    raise AssertionError(page)
+
+
+def url_for(page: str, world) -> str:
+    return {
+        "home": reverse("portal:home"),
+        "norms": reverse("portal:norms"),
+        "commitments": reverse("portal:commitments"),
+        "staff-home": reverse("portal:staff-home"),
+        "office": reverse("portal:unit-detail", args=[world.office.pk]),
+        "city": reverse("portal:unit-detail", args=[world.city.pk]),
+        "other-office": reverse("portal:unit-detail", args=[world.other_office.pk]),
+        "login-records": reverse("accounts:login-records"),
+        "lockouts": reverse("accounts:lockouts"),
+        "admin": reverse("admin:index"),
+    }[page]
+
+
+PAGES = [
+    "home", "norms", "commitments", "staff-home", "office", "city", "other-office",
+    "login-records", "lockouts", "admin",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(client, world, role):
+    if role != "anonymous":
+        log_in(client, world.personas()[role])
+    seen = {}
+    for page in PAGES:
+        response = client.get(url_for(page, world))
+        status = response.status_code
+        if status == 302:
+            location = response["Location"]
+            if location.startswith(reverse("accounts:login")):
+                status = "login"
+            elif location.startswith(reverse("admin:login")):
+                status = "admin-login"
+        seen[page] = status
+    assert seen == {page: expected(page, role) for page in PAGES}
+
+
+def test_unit_page_shows_roster_and_staff_numbers(client, world):
+    log_in(client, world.head)
+    page = client.get(reverse("portal:unit-detail", args=[world.office.pk])).content.decode()
+    assert "A001" in page and "综合受理" in page
+    # Nothing of the other office leaks into this one's page.
+    assert "B001" not in page
+
+
+def test_unit_admin_admin_lists_only_own_windows(client, world):
+    log_in(client, world.unit_admin)
+    from django.contrib.auth.models import Permission
+
+    world.unit_admin.user_permissions.add(*Permission.objects.filter(codename="view_window"))
+    page = client.get(reverse("admin:org_window_changelist"))
+    assert page.status_code == 200
+    rows = list(page.context["cl"].result_list)
+    assert rows and all(window.unit_id == world.office.pk for window in rows)

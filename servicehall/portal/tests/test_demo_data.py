@@ -1,0 +1,36 @@
+"""The demo data: deterministic, idempotent, one login per role."""
+
+from django.core.management import call_command
+
+from servicehall.org.choices import Role, UnitKind
+from servicehall.org.models import Commitment, DutyAssignment, Unit, User, Window
+from servicehall.portal.demo import DEMO_LOGINS
+
+
+def snapshot():
+    return (
+        list(Unit.objects.values_list("code", "name", "path")),
+        list(Window.objects.values_list("unit__code", "number", "name")),
+        list(User.objects.order_by("username").values_list("username", "staff_no", "role")),
+        Commitment.objects.count(),
+        DutyAssignment.objects.count(),
+    )
+
+
+def test_demo_data_is_idempotent_and_complete(db):
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = snapshot()
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert snapshot() == first
+
+    assert Unit.objects.filter(kind=UnitKind.PROVINCIAL_DEPARTMENT).count() == 1
+    assert Unit.objects.filter(kind=UnitKind.CITY_BUREAU).count() == 2
+    offices = Unit.objects.filter(kind=UnitKind.OFFICE)
+    assert offices.count() == 3
+    for office in offices:
+        assert 8 <= Window.objects.filter(unit=office).count() <= 12
+        assert User.objects.filter(unit=office, staff_no__isnull=False).count() >= 30
+    assert {login.role for login in DEMO_LOGINS} == set(Role.values)
+    # Staff numbers are unique and shown; only the demo logins can log in.
+    usable = [u.username for u in User.objects.all() if u.has_usable_password()]
+    assert sorted(usable) == sorted(login.username for login in DEMO_LOGINS)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("norms/", views.norms, name="norms"),
+    path("commitments/", views.commitments, name="commitments"),
+    path("large-text/", views.toggle_large_text, name="large-text"),
+    path("staff/", views.staff_home, name="staff-home"),
+    path("staff/units/<int:unit_id>/", views.unit_detail, name="unit-detail"),
+]

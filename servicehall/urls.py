@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("ServiceHall administration")
+admin.site.site_title = _("ServiceHall")
+
+urlpatterns = [
+    path("", include("servicehall.portal.urls")),
+    path("accounts/", include("servicehall.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
