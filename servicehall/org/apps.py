@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     name = "servicehall.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from . import actions  # noqa: F401  (registers the roster's ledger events)

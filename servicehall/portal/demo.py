@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from servicehall.org.actions import assign_duty, remove_duty
 from servicehall.org.calendar import calendar_for
 from servicehall.org.choices import CaseStage, CommitmentLevel, Role, UnitKind
 from servicehall.org.models import Commitment, DutyAssignment, Post, Unit, User, Window
@@ -208,23 +209,43 @@ def _office(office: Unit, office_index: int, window_count: int) -> None:
 
 
 def _roster(office: Unit, windows: list[Window]) -> None:
-    """The coming week's roster: every working day, one clerk per window and a head on duty."""
+    """The coming week's roster: every working day, one clerk per window and a head on duty.
+
+    Written through the roster actions, so every assignment is in the ledger; an
+    assignment already in place is left alone, which keeps the command idempotent.
+    """
     calendar = calendar_for(office)
     clerks = list(User.objects.filter(unit=office, role=Role.CLERK).order_by("staff_no"))
     demo_clerks = [u for u in clerks if u.username in ("clerk", "reviewer")]
     others = [u for u in clerks if u not in demo_clerks]
     heads = list(User.objects.filter(unit=office, role=Role.HEAD_ON_DUTY).order_by("staff_no"))
+    editor = next((h for h in heads if h.username == "head"), heads[0])
     today = timezone.localdate()
     for offset in range(7):
         day = today + dt.timedelta(days=offset)
         if not calendar.is_working_day(day):
             continue
-        DutyAssignment.objects.filter(unit=office, date=day).delete()
         rotated = demo_clerks + others[offset:] + others[:offset]
-        for window, clerk in zip(windows, rotated, strict=False):
-            DutyAssignment.objects.create(unit=office, date=day, staff=clerk, window=window)
-        head = next((h for h in heads if h.username == "head"), heads[offset % len(heads)])
-        DutyAssignment.objects.create(unit=office, date=day, staff=head, head_on_duty=True)
+        wanted = {
+            (clerk.pk, window.pk, False) for window, clerk in zip(windows, rotated, strict=False)
+        }
+        head = editor if editor.username == "head" else heads[offset % len(heads)]
+        wanted.add((head.pk, None, True))
+        for row in DutyAssignment.objects.filter(unit=office, date=day).select_related(
+            "unit", "staff", "window"
+        ):
+            key = (row.staff_id, row.window_id, row.head_on_duty)
+            if key in wanted:
+                wanted.discard(key)
+            else:
+                remove_duty(editor, row, reason="演示排班更新")
+        users = {u.pk: u for u in User.objects.filter(pk__in=[k[0] for k in wanted])}
+        by_pk = {w.pk: w for w in windows}
+        for staff_pk, window_pk, is_head in sorted(wanted, key=lambda k: (k[2], k[1] or 0)):
+            assign_duty(
+                editor, unit=office, date=day, staff=users[staff_pk],
+                window=by_pk.get(window_pk), head_on_duty=is_head,
+            )  # fmt: skip
 
 
 def _demo_logins() -> None:
