@@ -8,6 +8,7 @@ admin.site.site_title = _("ServiceHall")
 urlpatterns = [
     path("", include("servicehall.portal.urls")),
     path("accounts/", include("servicehall.accounts.urls")),
+    path("ledger/", include("servicehall.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
