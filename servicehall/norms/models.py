@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ClauseKind, RefinementKind
+from .choices import ClauseKind, Mode, RefinementKind
 
 
 class Clause(models.Model):
@@ -30,6 +30,10 @@ class Clause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text_zh[:30]}"
+
+    @property
+    def mode_labels(self) -> list[str]:
+        return [str(Mode(mode).label) for mode in self.modes if mode in Mode.values]
 
     def fill(self, **blanks: str) -> str:
         """The phrase with its blanks filled (P-W02: window number, name, location)."""

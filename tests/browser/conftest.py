@@ -6,6 +6,7 @@ and skip when it is missing, which the root conftest turns into a failure on CI.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,9 +41,7 @@ def chromium() -> Iterator:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield browser
             browser.close()
     finally:
@@ -53,30 +52,40 @@ def chromium() -> Iterator:
 
 
 @pytest.fixture
+def norms_catalogue(transactional_db) -> None:
+    """The clauses the norms data migration loads, loaded again by that migration's own code.
+
+    The live server's transactional database is flushed after each test, which empties the
+    catalogue. Serialized rollback cannot bring it back here: while Playwright's loop runs,
+    Django hands this thread a different connection object from the one that holds the
+    serialized copy (asgiref's Local turns context-local when an event loop is running).
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("servicehall.norms.migrations.0003_load_catalogue")
+    migration.load(apps, None)
+
+
+@pytest.fixture
 def page_problems() -> list[str]:
     """Failed requests, console errors and script errors seen by ``page``; ``step`` checks it."""
     return []
 
 
 @pytest.fixture
-def page(chromium, live_server, django_db_serialized_rollback, page_problems) -> Iterator:
-    """A fresh Chinese-speaking browser context on the live server.
-
-    The live server needs a transactional database, which is flushed after each test; the
-    serialized rollback brings back the norms catalogue that a data migration loaded.
-    """
+def page(chromium, live_server, norms_catalogue, page_problems) -> Iterator:
+    """A fresh Chinese-speaking browser context on the live server, with the norms loaded."""
     context = chromium.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 800}
     )
     page = context.new_page()
 
     def on_response(response) -> None:
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             page_problems.append(f"HTTP {response.status} {response.url}")
 
     def on_console(message) -> None:
-        # The site has no favicon yet; the browser's own request for one is not the page's.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+        if message.type == "error":
             page_problems.append(f"console: {message.text} ({message.location['url']})")
 
     page.on("response", on_response)
