@@ -16,6 +16,45 @@ def world(db):
     return make_world()
 
 
+def _transactional(request) -> bool:
+    from pytest_django.fixtures import validate_django_db
+
+    marker = request.node.get_closest_marker("django_db")
+    if marker and validate_django_db(marker)[0]:
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _flushable_ledger(request):
+    """Let the flush after a transactional test empty the append-only tables.
+
+    pytest-django flushes the database after a transactional test (``transaction=True``,
+    ``live_server``). On PostgreSQL the flush is a TRUNCATE, which row triggers do not
+    see; on SQLite it is a DELETE, which the append-only triggers refuse as soon as a
+    ledger row exists. So, just before the flush: drop the triggers, empty the ledger
+    tables, and put the triggers back; the flush then finds nothing to refuse.
+    """
+    if not _transactional(request):
+        yield
+        return
+    from django.db import connection
+
+    from servicehall.ledger import triggers
+    from servicehall.ledger.models import Checkpoint, LedgerEntry, LedgerHead
+
+    # Set up after the database so that this teardown runs before its flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    triggers.remove(connection)
+    try:
+        Checkpoint.objects.all().delete()
+        LedgerEntry.objects.all().delete()
+        LedgerHead.objects.all().delete()
+    finally:
+        triggers.install(connection)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

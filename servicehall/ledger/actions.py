@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+
+from servicehall.org.choices import Role
 
 from .canonical import canonical_json, entry_bytes
 from .choices import Channel
@@ -117,6 +120,12 @@ def correct(*, actor, entry: LedgerEntry, corrected: dict, reason: str) -> Ledge
     reason = reason.strip()
     if not reason:
         raise LedgerError("a correction needs a reason")
+    # The entry's own author, or the unit's head on duty or administrator, corrects it.
+    in_unit = getattr(actor, "unit_id", None) == entry.unit_id
+    if not in_unit or not (
+        actor.pk == entry.actor_id or actor.role in (Role.HEAD_ON_DUTY, Role.UNIT_ADMIN)
+    ):
+        raise PermissionDenied("only the author or the unit's head corrects an entry")
     with transaction.atomic():
         return append(
             unit=entry.unit_id,

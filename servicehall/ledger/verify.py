@@ -134,8 +134,9 @@ def verify_unit(unit_id: int, summary: Summary) -> Problem | None:
         )  # fmt: skip
     head = LedgerHead.objects.filter(unit_id=unit_id).values_list("seq", "head_hash").first()
     if head is not None and head != (expected_seq - 1, prev_hash):
+        # The first entry that disagrees: one past the shorter of the head and the ledger.
         return Problem(
-            unit_id, head[0], "head",
+            unit_id, min(head[0], expected_seq - 1) + 1, "head",
             f"the chain's head says entry {head[0]} but the ledger ends at {expected_seq - 1}",
         )  # fmt: skip
     return None

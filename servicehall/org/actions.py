@@ -21,10 +21,11 @@ ROSTER_EDITORS = (Role.HEAD_ON_DUTY, Role.UNIT_ADMIN)
 
 
 def duty_state(row: DutyAssignment) -> dict:
+    # Ids, not staff or window numbers: those are edited in the admin, outside the ledger.
     return {
         "date": row.date.isoformat(),
-        "staff": row.staff.staff_no or row.staff.username,
-        "window": row.window.number if row.window_id else None,
+        "staff": row.staff_id,
+        "window": row.window_id,
         "head_on_duty": row.head_on_duty,
     }
 
@@ -71,7 +72,9 @@ def remove_duty(actor: User, row: DutyAssignment, *, reason: str) -> None:
     with transaction.atomic():
         subject = Subject.of(row)
         before = duty_state(row)
-        row.delete()
+        deleted, _detail = DutyAssignment.objects.filter(pk=row.pk).delete()
+        if not deleted:
+            raise ValidationError(_("This assignment has already been removed."))
         append(
             unit=row.unit,
             event="org.duty_removed",
