@@ -1,0 +1,388 @@
+"""Ledger benchmarks: verification speed and memory, and append throughput.
+
+verify: the ledger of one unit is filled with realistic entries, then
+``verify.verify_unit`` is timed against hashing the very same entry bytes with
+``hashlib.sha256`` in a plain loop (ratio = loop seconds / verify seconds, goal at least
+0.5). Its peak memory (tracemalloc, and growth of the peak RSS) is compared with that of a
+ledger ten times smaller: streaming verification stays flat.
+
+append: 1, 2 and 4 writer processes append through ``ledger.actions.append``, one entry
+per transaction, to one shared unit and to a unit each; the baseline is one process
+inserting as many rows of the same size into a plain table, one per transaction
+(ratio = appends/s / inserts/s). Afterwards every chain must verify and hold exactly the
+entries written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import hashlib
+import io
+import pstats
+import random
+import statistics
+import time
+import tracemalloc
+from collections import Counter
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from servicehall.ledger.actions import Subject, append, hasher
+from servicehall.ledger.canonical import canonical_json
+from servicehall.ledger.choices import Channel
+from servicehall.ledger.models import LedgerEntry
+from servicehall.ledger.registry import register_event
+from servicehall.ledger.verify import CHUNK, Summary, verify_unit
+from servicehall.org.models import User
+
+from . import (
+    SPAWN,
+    Children,
+    Result,
+    max_rss_mib,
+    peak_rss_mib,
+    reset_peak_rss,
+    run_in_children,
+)
+from .entries import event, fill, make_unit
+
+VERIFY_GOAL = 0.5
+# Peak memory of the large verification over that of the small one: flat means close to 1.
+FLAT_MEMORY_LIMIT = 1.5
+WRITERS = (1, 2, 4)
+BENCH_EVENT = "bench.append"
+BASELINE_RUNS = 3
+
+
+def _mib(size: float) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
+def _growth(before_after: tuple[float, float]) -> str:
+    before, after = before_after
+    return f"{before:.1f} -> {after:.1f} MiB (+{after - before:.1f})"
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}/s" if seconds > 0 else "-"
+
+
+# --- verify --------------------------------------------------------------------------------
+
+
+def hash_loop(data: list[bytes]) -> float:
+    """The baseline: hash every entry's bytes once, in the plainest loop."""
+    started = time.perf_counter()
+    for b in data:
+        hashlib.sha256(b).digest()
+    return time.perf_counter() - started
+
+
+def verify_worker(ready, warm_unit: int, small_unit: int, big_unit: int, profile: bool) -> dict:
+    """Verify the filled ledgers once ``ready`` is set.
+
+    A process of its own, started before the parent filled anything, so that its peak RSS
+    is the verification's: a spawned process starts with its parent's peak, and the parent
+    keeps every entry's bytes for the baseline.
+    """
+    ready.wait()
+    connection.ensure_connection()
+    # The first verification pays for imports, query compilation and the signer key.
+    verify_unit(warm_unit, Summary())
+    measured: dict = {}
+    for name, unit_id in (("small", small_unit), ("big", big_unit)):
+        gc.collect()
+        measured["rss_reset"] = reset_peak_rss()
+        maxrss_before, peak_before = max_rss_mib(), peak_rss_mib()
+        summary = Summary()
+        started = time.perf_counter()
+        problem = verify_unit(unit_id, summary)
+        measured[name] = {
+            "seconds": time.perf_counter() - started,
+            "problem": None if problem is None else str(problem),
+            "entries": summary.entries,
+            "maxrss": (maxrss_before, max_rss_mib()),
+            "peak": (peak_before, peak_rss_mib()),
+        }
+    for name, unit_id in (("small", small_unit), ("big", big_unit)):
+        gc.collect()
+        tracemalloc.start()
+        verify_unit(unit_id, Summary())
+        measured[name]["traced_peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(verify_unit, small_unit, Summary())
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(18)
+        measured["profile"] = text.getvalue()
+    return measured
+
+
+def bench_verify(options: argparse.Namespace) -> list[Result]:
+    big_count = options.entries
+    # The smaller ledger still spans several of verify's read chunks.
+    small_count = min(big_count, max(big_count // 10, 2 * CHUNK))
+    sizes = {"warm": (1000, 3), "small": (small_count, 2), "big": (big_count, 1)}
+    units = {name: make_unit(f"BENCH-V-{name.upper()}", 20) for name in sizes}
+    ready = SPAWN.Event()
+    with Children(
+        "servicehall.bench.ledger:verify_worker",
+        [(ready, *(units[name][0].pk for name in sizes), options.profile)],
+    ) as verifier:
+        filled = {}
+        for name, (count, seed) in sizes.items():
+            unit, staff = units[name]
+            filled[name] = fill(unit.pk, count, staff, seed=seed, keep_bytes=name != "warm")
+        if connection.vendor == "postgresql":
+            # Loading a million rows at once outruns autovacuum; without statistics the
+            # planner reads each of verify's chunks with a bitmap scan and a sort of all the
+            # remaining rows. A ledger that grows entry by entry is analysed as it grows.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE ledger_ledgerentry")
+        for name in ("small", "big"):
+            # The bytes kept for the baseline are those the chain in the database ends with.
+            last = filled[name]
+            assert hasher().hash_leaf(last.data[-1]).hex() == last.head_hash
+        connection.close()
+        ready.set()
+        [measured] = verifier.results()
+
+    baseline = {
+        name: [hash_loop(filled[name].data) for _ in range(BASELINE_RUNS)]
+        for name in ("small", "big")
+    }
+
+    results = []
+    for name in ("big", "small"):
+        fills, runs, verified = filled[name], baseline[name], measured[name]
+        loop_seconds = statistics.median(runs)
+        ratio = loop_seconds / verified["seconds"]
+        failures = []
+        if verified["problem"] is not None:
+            failures.append(f"verify_unit found a problem: {verified['problem']}")
+        if verified["entries"] != fills.count:
+            failures.append(f"verified {verified['entries']} entries of {fills.count}")
+        result = Result(
+            f"verify {fills.count:,} entries",
+            ratio,
+            f">= {VERIFY_GOAL}",
+            ratio >= VERIFY_GOAL,
+            [
+                f"verify_unit {verified['seconds']:.2f} s "
+                f"({_rate(fills.count, verified['seconds'])}), returned "
+                f"{verified['problem'] or 'None'}",
+                f"baseline sha256 loop over the same bytes: median {loop_seconds:.3f} s "
+                f"({_rate(fills.count, loop_seconds)}); runs "
+                + ", ".join(f"{run:.3f}" for run in runs),
+                f"entries average {fills.entry_bytes / fills.count:.0f} bytes "
+                f"(payload {fills.payload_bytes / fills.count:.0f} bytes of canonical JSON); "
+                f"fill {fills.seconds:.1f} s ({_rate(fills.count, fills.seconds)})",
+            ],
+            failures,
+        )
+        if name == "small" and "profile" in measured:
+            result.raw.append("cProfile of verify_unit on this ledger, by own time:")
+            result.raw.extend(line for line in measured["profile"].splitlines() if line.strip())
+        results.append(result)
+
+    small, big = measured["small"], measured["big"]
+    ratio = big["traced_peak"] / small["traced_peak"]
+    memory = [
+        f"tracemalloc peak during verify_unit: {_mib(big['traced_peak'])} "
+        f"vs {_mib(small['traced_peak'])}",
+        "getrusage maxrss before -> after verify_unit: "
+        f"{_growth(big['maxrss'])} vs {_growth(small['maxrss'])} (a spawned process starts "
+        "from its parent's peak, so this only shows growth beyond it)",
+    ]
+    if measured["rss_reset"] and big["peak"][0] is not None:
+        memory.append(
+            "own peak RSS (VmHWM, reset before each run) before -> after: "
+            f"{_growth(big['peak'])} vs {_growth(small['peak'])}"
+        )
+    results.append(
+        Result(
+            f"verify memory {big_count:,} vs {small_count:,}",
+            ratio,
+            f"<= {FLAT_MEMORY_LIMIT} (flat)",
+            ratio <= FLAT_MEMORY_LIMIT,
+            memory,
+        )
+    )
+    for fills in filled.values():
+        fills.data.clear()
+    return results
+
+
+# --- append --------------------------------------------------------------------------------
+
+
+def _payloads(count: int, seed: int) -> list[tuple]:
+    """Realistic (channel, subject, payload) of ``count`` appends."""
+    rng = random.Random(seed)
+    made = []
+    for seq in range(1, count + 1):
+        _name, channel, subject_type, subject_id, payload, _corrects = event(rng, seq, seq // 3)
+        made.append((channel, Subject(subject_type, str(subject_id)), payload))
+    return made
+
+
+def append_worker(barrier, unit_id: int, user_id: int, count: int, seed: int) -> dict:
+    register_event(BENCH_EVENT, 1, "An entry written by the append benchmark.")
+    actor = User.objects.get(pk=user_id)
+    work = _payloads(count, seed)
+    retries: Counter[str] = Counter()
+    latencies = []
+    barrier.wait(timeout=300)
+    started = time.monotonic()
+    for channel, subject, payload in work:
+        began = time.perf_counter()
+        while True:
+            try:
+                with transaction.atomic():
+                    append(
+                        unit=unit_id,
+                        event=BENCH_EVENT,
+                        subject=subject,
+                        payload=payload,
+                        actor=actor if channel == Channel.STAFF else None,
+                        channel=channel,
+                    )
+                break
+            except OperationalError as error:
+                retries[str(error)] += 1
+                if retries.total() > count:
+                    raise
+        latencies.append(time.perf_counter() - began)
+    ended = time.monotonic()
+    return {
+        "started": started,
+        "ended": ended,
+        "retries": dict(retries),
+        "latencies": statistics.quantiles(latencies, n=100),
+    }
+
+
+def _create_plain_table() -> None:
+    """A table like the ledger's, without chain, indexes or triggers."""
+    identity = {
+        "sqlite": "integer PRIMARY KEY AUTOINCREMENT",
+        "postgresql": "bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    }[connection.vendor]
+    moment = {"sqlite": "datetime", "postgresql": "timestamp with time zone"}[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS bench_plain_row (id {identity}, unit_id bigint NOT NULL, "
+            f"seq bigint NOT NULL, at {moment} NOT NULL, actor_staff_no varchar(16) NOT NULL, "
+            "channel varchar(8) NOT NULL, event_type varchar(64) NOT NULL, "
+            "event_version smallint NOT NULL, subject_type varchar(64) NOT NULL, "
+            "subject_id varchar(64) NOT NULL, corrects_seq bigint NULL, payload text NOT NULL, "
+            "prev_hash varchar(64) NOT NULL, entry_hash varchar(64) NOT NULL)"
+        )
+
+
+def insert_worker(count: int) -> dict:
+    """The baseline: ``count`` plain INSERTs of a ledger-sized row, one per transaction."""
+    rng = random.Random(count)
+    rows = [
+        (
+            0,
+            seq,
+            "A00001",
+            channel,
+            BENCH_EVENT,
+            1,
+            subject.type,
+            subject.id,
+            None,
+            canonical_json(payload),
+            rng.randbytes(32).hex(),
+            rng.randbytes(32).hex(),
+        )  # fmt: skip
+        for seq, (channel, subject, payload) in enumerate(_payloads(count, count), 1)
+    ]
+    sql = (
+        "INSERT INTO bench_plain_row (unit_id, seq, at, actor_staff_no, channel, event_type, "
+        "event_version, subject_type, subject_id, corrects_seq, payload, prev_hash, entry_hash) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    connection.ensure_connection()
+    started = time.perf_counter()
+    for row in rows:
+        moment = connection.ops.adapt_datetimefield_value(timezone.now())
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, (*row[:2], moment, *row[2:]))
+    return {"count": count, "seconds": time.perf_counter() - started}
+
+
+def _append_run(writers: int, shared: bool, per_writer: int, baseline: dict) -> Result:
+    tag = f"A{writers}{'S' if shared else 'P'}"
+    if shared:
+        unit, staff = make_unit(f"BENCH-{tag}", writers)
+        targets = [(unit.pk, clerk.user_id) for clerk in staff]
+    else:
+        targets = []
+        for index in range(writers):
+            unit, [clerk] = make_unit(f"BENCH-{tag}{index}", 1)
+            targets.append((unit.pk, clerk.user_id))
+    barrier = SPAWN.Barrier(writers)
+    outcomes = run_in_children(
+        "servicehall.bench.ledger:append_worker",
+        [
+            (barrier, unit_id, user_id, per_writer, 1000 * writers + index)
+            for index, (unit_id, user_id) in enumerate(targets)
+        ],
+    )
+    total = writers * per_writer
+    seconds = max(o["ended"] for o in outcomes) - min(o["started"] for o in outcomes)
+    base_rate = baseline["count"] / baseline["seconds"]
+    ratio = (total / seconds) / base_rate
+
+    expected = Counter(unit_id for unit_id, _user in targets)
+    failures = []
+    for unit_id, appenders in expected.items():
+        written = LedgerEntry.objects.filter(unit_id=unit_id).count()
+        if written != appenders * per_writer:
+            failures.append(f"unit {unit_id} holds {written} entries, not {appenders * per_writer}")
+        if problem := verify_unit(unit_id, Summary()):
+            failures.append(f"verify_unit: {problem}")
+    retries: Counter[str] = Counter()
+    for outcome in outcomes:
+        retries.update(outcome["retries"])
+    p50 = statistics.median(o["latencies"][49] for o in outcomes)
+    p99 = max(o["latencies"][98] for o in outcomes)
+    where = "one shared unit" if shared else "a unit each"
+    return Result(
+        f"append {writers} writer{'s' if writers > 1 else ''}, {where}",
+        ratio,
+        "",
+        None,
+        [
+            f"{total:,} appends in {seconds:.2f} s ({_rate(total, seconds)}); latency p50 "
+            f"{p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms",
+            f"baseline 1 process, {baseline['count']:,} plain INSERTs in "
+            f"{baseline['seconds']:.2f} s ({_rate(baseline['count'], baseline['seconds'])})",
+            "chains verify, counts exact" if not failures else "chain check failed",
+            "retries: "
+            + (", ".join(f"{n} x {message!r}" for message, n in retries.items()) or "none"),
+        ],
+        failures,
+    )
+
+
+def bench_append(options: argparse.Namespace) -> list[Result]:
+    _create_plain_table()
+    results = []
+    for writers in WRITERS:
+        [baseline] = run_in_children(
+            "servicehall.bench.ledger:insert_worker", [(writers * options.appends,)]
+        )
+        for shared in (True, False):
+            results.append(_append_run(writers, shared, options.appends, baseline))
+    return results
+
+
+BENCHMARKS = {"verify": bench_verify, "append": bench_append}
