@@ -19,13 +19,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) system-deps
 
-# Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests.
+# Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests,
+# poppler-utils to read PDFs back in the tests.
 # Installed only where this machine allows it (root with apt-get); otherwise a note.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || missing="$$missing fonts-wqy-zenhei"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "servicehall.accounts",
     "servicehall.norms",
     "servicehall.ledger",
+    "servicehall.catalogue",
     "servicehall.portal",
 ]
 

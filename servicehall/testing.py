@@ -7,6 +7,7 @@ city's office, so each access test can ask both "may they" and "may the others n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -101,3 +102,19 @@ def log_in(client, user: User, *, second_factor: bool = True) -> None:
         session = client.session
         session["otp_device_id"] = device.persistent_id
         session.save()
+
+
+@dataclass
+class Scenario:
+    """How the invariant test performs one action (ledger/tests/test_every_action_...).
+
+    ``prepare`` sets the scene with other actions and returns what ``perform`` needs;
+    ``perform`` calls the action once; ``changed`` says whether its business change is
+    there; ``event`` is the event type of the entry it writes. Each app lists its own in
+    ``<app>/tests/action_scenarios.py``.
+    """
+
+    prepare: Callable[[World], object]
+    perform: Callable[[World, object], object]
+    changed: Callable[[World, object, object], bool]
+    event: str

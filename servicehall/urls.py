@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("servicehall.portal.urls")),
     path("accounts/", include("servicehall.accounts.urls")),
     path("ledger/", include("servicehall.ledger.urls")),
+    path("", include("servicehall.catalogue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

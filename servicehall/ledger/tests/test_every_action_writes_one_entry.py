@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ import servicehall
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.models import LedgerEntry
 from servicehall.org.models import DutyAssignment, Window
-from servicehall.testing import World
+from servicehall.testing import Scenario, World
 
 DAY = dt.date(2026, 3, 2)
 
@@ -44,18 +42,6 @@ NOT_ACTIONS = {
     "servicehall.ledger.actions.bytes_of": "returns an entry's canonical bytes",
     "servicehall.org.actions.duty_state": "the roster's reconciler state",
 }
-
-
-@dataclass
-class Scenario:
-    """``prepare`` sets the scene with other actions and returns what ``perform`` needs;
-    ``perform`` calls the action once; ``changed`` says whether its business change is
-    there; ``event`` is the event type of the entry it writes."""
-
-    prepare: Callable[[World], object]
-    perform: Callable[[World, object], object]
-    changed: Callable[[World, object, object], bool]
-    event: str
 
 
 def _window(world: World) -> Window:
@@ -116,6 +102,19 @@ SCENARIOS: dict[str, Scenario] = {
     ),
 }
 
+
+def _collect_app_scenarios() -> None:
+    """Apps other than org and ledger keep their scenarios beside their own tests."""
+    root = Path(servicehall.__file__).resolve().parent
+    for path in sorted(root.glob("*/tests/action_scenarios.py")):
+        module = importlib.import_module(
+            f"servicehall.{path.parent.parent.name}.tests.action_scenarios"
+        )
+        SCENARIOS.update(module.SCENARIOS)
+        NOT_ACTIONS.update(getattr(module, "NOT_ACTIONS", {}))
+
+
+_collect_app_scenarios()
 ACTIONS = [name for name in discover_actions() if name not in NOT_ACTIONS]
 
 
