@@ -74,7 +74,7 @@ def otp_setup(request):
             return redirect(_next_url(request))
         form.add_error("token", _("That code is not valid. Check the time on your phone."))
     secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=True)
     return render(
         request, "accounts/otp_setup.html", {"form": form, "qr_svg": qr_svg, "secret": secret}
     )

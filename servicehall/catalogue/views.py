@@ -37,7 +37,7 @@ def _qr_svg(request, code: str) -> str:
     import segno
 
     url = request.build_absolute_uri(reverse("catalogue:guide", args=[code]))
-    return segno.make(url, error="m").svg_inline(scale=3, title=url)
+    return segno.make(url, error="m").svg_inline(scale=3, title=url, omitsize=True)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from servicehall.catalogue.demo import load_demo_catalogue
 from servicehall.org.actions import assign_duty, remove_duty
 from servicehall.org.calendar import calendar_for
 from servicehall.org.choices import CaseStage, CommitmentLevel, Role, UnitKind
@@ -295,3 +296,6 @@ def load_demo_data() -> None:
     _demo_logins()
     for office in offices:
         _roster(office, list(Window.objects.filter(unit=office).order_by("number")))
+    load_demo_catalogue(
+        unit=Unit.objects.get(code="PROV"), actor=User.objects.get(username="sysadmin")
+    )
