@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "servicehall.norms",
     "servicehall.ledger",
     "servicehall.catalogue",
+    "servicehall.supervision",
+    "servicehall.queueing",
+    "servicehall.devices",
+    "servicehall.appointments",
     "servicehall.portal",
 ]
 

@@ -10,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("servicehall.accounts.urls")),
     path("ledger/", include("servicehall.ledger.urls")),
     path("", include("servicehall.catalogue.urls")),
+    path("hall/", include("servicehall.queueing.urls")),
+    path("api/", include("servicehall.devices.urls")),
+    path("appointments/", include("servicehall.appointments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -249,6 +249,40 @@ def _roster(office: Unit, windows: list[Window]) -> None:
             )  # fmt: skip
 
 
+# Queues of each office: letter, name, the catalogue categories it serves.
+QUEUES = [
+    ("A", "综合业务", None),
+    ("B", "社会保障卡", ["SSC"]),
+    ("C", "就业与失业保险", ["EMP", "UNEMP"]),
+    ("D", "养老与工伤保险", ["PENSION", "INJURY", "RECORD", "TALENT", "LABOUR"]),
+]
+
+
+def _queues(office: Unit) -> None:
+    """Four queues; window 1 serves A first, the others their own queue first, then A."""
+    from servicehall.catalogue.models import ServiceItem
+    from servicehall.queueing.models import HallSettings, Queue, WindowQueue
+
+    HallSettings.objects.get_or_create(unit=office)
+    queues = {}
+    for prefix, name, categories in QUEUES:
+        queues[prefix], _created = Queue.objects.update_or_create(
+            unit=office, prefix=prefix, defaults={"name": name, "active": True}
+        )
+        if categories:
+            queues[prefix].items.set(
+                ServiceItem.objects.filter(current__category__code__in=categories)
+            )
+    own = ["A", "B", "B", "C", "C", "D", "D"]
+    for window in Window.objects.filter(unit=office).order_by("number"):
+        first = own[(window.number - 1) % len(own)]
+        order = [first] + [q for q in ("A", "B", "C", "D") if q != first and q in ("A",)]
+        for preference, prefix in enumerate(order, 1):
+            WindowQueue.objects.update_or_create(
+                window=window, queue=queues[prefix], defaults={"preference": preference}
+            )
+
+
 def _demo_logins() -> None:
     units = {unit.code: unit for unit in Unit.objects.all()}
     for login in DEMO_LOGINS:
@@ -299,3 +333,5 @@ def load_demo_data() -> None:
     load_demo_catalogue(
         unit=Unit.objects.get(code="PROV"), actor=User.objects.get(username="sysadmin")
     )
+    for office in offices:
+        _queues(office)

@@ -1,0 +1,517 @@
+"""The hall's actions: issue, call, recall, skip, start, finish, transfer, call a chosen
+ticket, open (三提前), pause, resume, close. Each checks its rules, changes its rows in one
+transaction, writes one ledger entry and queues its live event (design.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicehall.catalogue.choices import ClientType
+from servicehall.ledger.actions import Subject, append
+from servicehall.ledger.choices import Channel
+from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
+from servicehall.org.choices import UNIT_STAFF_ROLES
+from servicehall.org.models import DutyAssignment, Window
+from servicehall.supervision.flags import raise_flag
+
+from . import events
+from .choices import (
+    GreenReason,
+    PauseReason,
+    Priority,
+    TicketChannel,
+    TicketStatus,
+    WindowStatus,
+)
+from .models import (
+    HallSettings,
+    OpeningCheck,
+    Queue,
+    Ticket,
+    TicketCounter,
+    WindowQueue,
+    WindowState,
+)
+
+for name, description, clauses in (
+    ("hall.ticket_issued", "A ticket is issued.", ("N-1.1", "N-5.4")),
+    ("hall.ticket_called", "A ticket is called to a window.", ("N-2.3", "P-W01")),
+    ("hall.ticket_chosen", "A chosen ticket is called out of order, with a reason.", ("D-13",)),
+    ("hall.ticket_recalled", "A called ticket is called again.", ("N-2.3",)),
+    ("hall.ticket_no_show", "A called client did not come.", ("N-2.3",)),
+    ("hall.service_started", "The service of a ticket starts.", ("N-2.4",)),
+    ("hall.service_finished", "The service of a ticket ends.", ("N-2.4", "P-W26")),
+    ("hall.ticket_transferred", "A ticket moves to another queue or window.", ("P-W18",)),
+    ("hall.window_opened", "A window's opening checklist is signed.", ("N-5.1",)),
+    ("hall.window_paused", "A window pauses, with a reason and a length.", ("D-01",)),
+    ("hall.window_resumed", "A paused window resumes.", ("D-01",)),
+    ("hall.window_closed", "A window closes.", ("D-01",)),
+):
+    register_event(name, 1, description, clauses)
+
+
+def ticket_state(row: Ticket) -> dict:
+    return {
+        "status": row.status,
+        "queue": row.queue_id,
+        "window": row.window_id,
+        "target_window": row.target_window_id,
+        "priority": row.priority,
+        "issued_at": row.issued_at.isoformat(),
+    }
+
+
+register_reconciler(Reconciler("queueing.ticket", Ticket, ticket_state))
+
+
+class HallError(ValidationError):
+    """A hall action that the current state does not allow, said in the user's language."""
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _check_clerk(clerk, window: Window) -> None:
+    if clerk.role not in UNIT_STAFF_ROLES or clerk.unit_id != window.unit_id:
+        raise PermissionDenied(_("Only staff of this unit work at its windows."))
+
+
+def _locked_state(window: Window) -> WindowState:
+    WindowState.objects.bulk_create(
+        [WindowState(window=window, unit_id=window.unit_id)], ignore_conflicts=True
+    )
+    return WindowState.objects.select_for_update().select_related("current").get(window=window)
+
+
+def _state_at_work(clerk, window: Window) -> WindowState:
+    """The window's state, locked, checked to be open or paused by this clerk."""
+    _check_clerk(clerk, window)
+    state = _locked_state(window)
+    if state.status == WindowStatus.CLOSED:
+        raise HallError(_("Open the window first: sign the opening checklist."))
+    if state.clerk_id != clerk.pk:
+        raise PermissionDenied(_("Another clerk is working at this window."))
+    return state
+
+
+def _current(state: WindowState, *statuses: str) -> Ticket:
+    ticket = state.current
+    if ticket is None or ticket.status not in statuses:
+        raise HallError(_("There is no client at this window for that."))
+    return ticket
+
+
+def _save_ticket(ticket: Ticket, *fields: str) -> None:
+    ticket.save(update_fields=list(fields))
+
+
+def _record(ticket: Ticket, event: str, *, actor=None, channel=Channel.STAFF, **extra) -> None:
+    append(
+        unit=ticket.unit_id,
+        event=event,
+        subject=Subject.of(ticket),
+        payload={"state": ticket_state(ticket), "ticket": ticket.code, **extra},
+        actor=actor,
+        channel=channel,
+    )
+
+
+def _call_event(ticket: Ticket, window: Window, clerk, *, recall: bool = False) -> None:
+    events.emit(
+        ticket.unit_id,
+        "call",
+        {
+            "ticket": ticket.code,
+            "window": window.number,
+            "window_name": window.name,
+            "staff_no": clerk.staff_no or "",
+            "recall": recall,
+            "waiting": events.waiting_counts(ticket.unit_id, ticket.service_day),
+        },
+    )
+
+
+def _queue_event(unit_id: int, service_day: dt.date) -> None:
+    events.emit(unit_id, "queue", {"waiting": events.waiting_counts(unit_id, service_day)})
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+def issue_ticket(
+    *,
+    queue: Queue,
+    channel: str,
+    client_type: str,
+    item=None,
+    green_reason: str = "",
+    actor=None,
+) -> Ticket:
+    """A new ticket, numbered per unit, queue and day (A001, A002, ...).
+
+    The priority class comes from the published rules only: the green channel with its
+    reason (N-5.4), then appointments, then everyone else (N-2.3).
+    """
+    if channel not in TicketChannel.values:
+        raise HallError(_("Unknown ticket channel."))
+    if client_type not in ClientType.values:
+        raise HallError(_("Choose the kind of client."))
+    if green_reason and green_reason not in GreenReason.values:
+        raise HallError(_("Choose a reason for the green channel."))
+    if channel == TicketChannel.GUIDE_DESK and actor is None:
+        raise HallError(_("A ticket from the guidance desk names the staff member."))
+    if green_reason and actor is None:
+        # The green channel is granted by staff who saw the need, never claimed at a kiosk.
+        raise HallError(_("The green channel is granted by staff at the guidance desk."))
+    if actor is not None and (actor.unit_id != queue.unit_id or actor.role not in UNIT_STAFF_ROLES):
+        raise PermissionDenied(_("Only staff of this unit issue its tickets."))
+    if not queue.active:
+        raise HallError(_("This queue is not in service."))
+    if item is not None and queue.items.exists() and not queue.items.filter(pk=item.pk).exists():
+        raise HallError(_("This queue does not serve that item."))
+    if green_reason:
+        priority = Priority.GREEN
+    elif channel == TicketChannel.APPOINTMENT:
+        priority = Priority.APPOINTMENT
+    else:
+        priority = Priority.NORMAL
+    day = _today()
+    with transaction.atomic():
+        TicketCounter.objects.bulk_create(
+            [TicketCounter(unit_id=queue.unit_id, queue=queue, service_day=day)],
+            ignore_conflicts=True,
+        )
+        counter = TicketCounter.objects.select_for_update().get(queue=queue, service_day=day)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        ticket = Ticket.objects.create(
+            unit_id=queue.unit_id, queue=queue, service_day=day, number=counter.last,
+            code=f"{queue.prefix}{counter.last:03d}", channel=channel, client_type=client_type,
+            item=item, priority=priority, green_reason=green_reason, issued_at=timezone.now(),
+        )  # fmt: skip
+        ledger_channel = {
+            TicketChannel.KIOSK: Channel.KIOSK,
+            TicketChannel.APPOINTMENT: Channel.KIOSK,
+            TicketChannel.PHONE: Channel.PHONE,
+        }.get(channel, Channel.STAFF)
+        _record(
+            ticket, "hall.ticket_issued", actor=actor,
+            channel=Channel.STAFF if actor else ledger_channel,
+            client_type=client_type, green_reason=green_reason,
+        )  # fmt: skip
+        _queue_event(ticket.unit_id, day)
+    return ticket
+
+
+# --- calling ------------------------------------------------------------------------------
+
+
+def _pools(window: Window, day: dt.date) -> list:
+    """Candidate querysets in the order the window takes them: tickets transferred to this
+    window together with its first-preference queue, then each further queue."""
+    waiting = Ticket.objects.filter(service_day=day, status=TicketStatus.WAITING)
+    queue_ids = list(
+        WindowQueue.objects.filter(window=window, queue__active=True)
+        .order_by("preference", "queue__prefix")
+        .values_list("queue_id", flat=True)
+    )
+    pools = []
+    for index, queue_id in enumerate(queue_ids):
+        condition = Q(queue_id=queue_id, target_window__isnull=True)
+        if index == 0:
+            condition |= Q(target_window=window)
+        pools.append(waiting.filter(condition))
+    if not pools:
+        pools.append(waiting.filter(target_window=window))
+    return [pool.order_by("priority", "issued_at", "id") for pool in pools]
+
+
+def _claim(ticket_id: int, window: Window, clerk, now) -> bool:
+    """Compare-and-set: a waiting ticket goes to one window only."""
+    return (
+        Ticket.objects.filter(pk=ticket_id, status=TicketStatus.WAITING).update(
+            status=TicketStatus.CALLED,
+            window=window,
+            clerk=clerk,
+            called_at=now,
+            target_window=None,
+            recalls=0,
+        )  # fmt: skip
+        == 1
+    )
+
+
+def call_next(clerk, window: Window) -> Ticket | None:
+    """Call the next client: priority class, then issue time (N-2.3). None when nobody waits."""
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        if state.status != WindowStatus.OPEN:
+            raise HallError(_("Resume the window before calling."))
+        if state.current is not None and state.current.status in (
+            TicketStatus.CALLED, TicketStatus.SERVING,
+        ):  # fmt: skip
+            raise HallError(_("Finish, transfer or skip the current client first."))
+        now = timezone.now()
+        for pool in _pools(window, _today()):
+            for ticket_id in pool.values_list("pk", flat=True)[:20]:
+                if _claim(ticket_id, window, clerk, now):
+                    ticket = Ticket.objects.select_related("queue").get(pk=ticket_id)
+                    state.current, state.since = ticket, now
+                    state.save(update_fields=["current", "since"])
+                    _record(ticket, "hall.ticket_called", actor=clerk, window=window.number)
+                    _call_event(ticket, window, clerk)
+                    return ticket
+        return None
+
+
+def call_chosen(clerk, window: Window, ticket: Ticket, *, reason: str) -> Ticket:
+    """Call a particular ticket out of order: only with a reason, recorded and flagged (D-13)."""
+    reason = reason.strip()
+    if not reason:
+        raise HallError(_("Calling a chosen client needs a reason."))
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        if state.status != WindowStatus.OPEN:
+            raise HallError(_("Resume the window before calling."))
+        if state.current is not None and state.current.status in (
+            TicketStatus.CALLED, TicketStatus.SERVING,
+        ):  # fmt: skip
+            raise HallError(_("Finish, transfer or skip the current client first."))
+        if ticket.unit_id != window.unit_id or ticket.service_day != _today():
+            raise HallError(_("That ticket is not waiting here today."))
+        now = timezone.now()
+        if not _claim(ticket.pk, window, clerk, now):
+            raise HallError(_("That ticket is no longer waiting."))
+        ticket.refresh_from_db()
+        state.current, state.since = ticket, now
+        state.save(update_fields=["current", "since"])
+        _record(ticket, "hall.ticket_chosen", actor=clerk, window=window.number, reason=reason)
+        raise_flag(
+            unit_id=ticket.unit_id, clause="D-13", key=f"D-13:ticket:{ticket.pk}",
+            subject_type="queueing.ticket", subject_id=ticket.pk, staff=clerk,
+            detail=f"{ticket.code} called out of order at window {window.number}: {reason}",
+        )  # fmt: skip
+        _call_event(ticket, window, clerk)
+    return ticket
+
+
+def recall(clerk, window: Window) -> Ticket:
+    """Call the current client again (重呼)."""
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        ticket = _current(state, TicketStatus.CALLED)
+        ticket.recalls += 1
+        _save_ticket(ticket, "recalls")
+        _record(ticket, "hall.ticket_recalled", actor=clerk, recalls=ticket.recalls)
+        _call_event(ticket, window, clerk, recall=True)
+    return ticket
+
+
+def skip_no_show(clerk, window: Window) -> Ticket:
+    """Record that the called client did not come, after the unit's number of recalls."""
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        ticket = _current(state, TicketStatus.CALLED)
+        needed = HallSettings.for_unit(window.unit_id).recalls_before_no_show
+        if ticket.recalls < needed:
+            raise HallError(
+                _("Call the client again first: {needed} recalls before a no-show.").format(
+                    needed=needed
+                )
+            )
+        ticket.status, ticket.finished_at = TicketStatus.NO_SHOW, timezone.now()
+        _save_ticket(ticket, "status", "finished_at")
+        state.current = None
+        state.save(update_fields=["current"])
+        _record(ticket, "hall.ticket_no_show", actor=clerk)
+        _queue_event(ticket.unit_id, ticket.service_day)
+    return ticket
+
+
+def start_service(clerk, window: Window) -> Ticket:
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        ticket = _current(state, TicketStatus.CALLED)
+        ticket.status, ticket.started_at = TicketStatus.SERVING, timezone.now()
+        _save_ticket(ticket, "status", "started_at")
+        _record(ticket, "hall.service_started", actor=clerk)
+    return ticket
+
+
+def finish_service(clerk, window: Window) -> Ticket:
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        ticket = _current(state, TicketStatus.CALLED, TicketStatus.SERVING)
+        now = timezone.now()
+        ticket.status, ticket.finished_at = TicketStatus.DONE, now
+        ticket.started_at = ticket.started_at or now
+        _save_ticket(ticket, "status", "finished_at", "started_at")
+        state.current = None
+        state.save(update_fields=["current"])
+        _record(ticket, "hall.service_finished", actor=clerk)
+        _queue_event(ticket.unit_id, ticket.service_day)
+    return ticket
+
+
+def transfer(
+    clerk, window: Window, *, reason: str, to_queue: Queue | None = None,
+    to_window: Window | None = None,
+) -> Ticket:  # fmt: skip
+    """Send the current client to another queue or window; they keep their place (P-W18)."""
+    reason = reason.strip()
+    if not reason:
+        raise HallError(_("Say why the client is transferred."))
+    if (to_queue is None) == (to_window is None):
+        raise HallError(_("Transfer to one queue or one window."))
+    target_unit = (to_queue or to_window).unit_id
+    if target_unit != window.unit_id or (to_window is not None and to_window.pk == window.pk):
+        raise HallError(_("Transfer within this hall, to another queue or window."))
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        ticket = _current(state, TicketStatus.CALLED, TicketStatus.SERVING)
+        ticket.status = TicketStatus.WAITING
+        ticket.window = ticket.clerk = ticket.called_at = ticket.started_at = None
+        ticket.queue = to_queue or ticket.queue
+        ticket.target_window = to_window
+        ticket.transfers += 1
+        _save_ticket(
+            ticket, "status", "window", "clerk", "called_at", "started_at", "queue",
+            "target_window", "transfers",
+        )  # fmt: skip
+        state.current = None
+        state.save(update_fields=["current"])
+        _record(
+            ticket, "hall.ticket_transferred", actor=clerk, reason=reason, from_window=window.number
+        )
+        _queue_event(ticket.unit_id, ticket.service_day)
+    return ticket
+
+
+# --- windows ------------------------------------------------------------------------------
+
+
+def open_window(
+    clerk, window: Window, *, systems_checked: bool, vouchers_ready: bool, at_post: bool
+) -> OpeningCheck:
+    """三提前 (N-5.1): the clerk signs the opening checklist and the window opens.
+
+    Signed after opening time, the check is marked late and flagged to the head on duty.
+    """
+    _check_clerk(clerk, window)
+    if not (systems_checked and vouchers_ready and at_post):
+        raise HallError(_("Every item of the opening checklist must be done before opening."))
+    day = _today()
+    rostered = (
+        DutyAssignment.objects.filter(window=window, date=day)
+        .values_list("staff_id", flat=True)
+        .first()
+    )
+    if rostered is not None and rostered != clerk.pk:
+        raise PermissionDenied(_("Another clerk is on the roster at this window today."))
+    now = timezone.now()
+    opening = dt.datetime.combine(
+        day, window.unit.opening_time, tzinfo=timezone.get_current_timezone()
+    )
+    with transaction.atomic():
+        state = _locked_state(window)
+        if state.status != WindowStatus.CLOSED:
+            raise HallError(_("The window is already open."))
+        check, created = OpeningCheck.objects.get_or_create(
+            window=window, service_day=day,
+            defaults={"unit_id": window.unit_id, "clerk": clerk, "signed_at": now,
+                      "systems_checked": True, "vouchers_ready": True, "at_post": True,
+                      "late": now > opening},
+        )  # fmt: skip
+        state.status, state.clerk, state.since = WindowStatus.OPEN, clerk, now
+        state.pause_reason, state.paused_until, state.current = "", None, None
+        state.save(
+            update_fields=["status", "clerk", "since", "pause_reason", "paused_until", "current"]
+        )
+        append(
+            unit=window.unit_id, event="hall.window_opened", subject=Subject.of(window),
+            payload={"window": window.number, "late": check.late, "first_today": created},
+            actor=clerk,
+        )  # fmt: skip
+        if check.late and created:
+            raise_flag(
+                unit_id=window.unit_id, clause="N-5.1", key=f"N-5.1:window:{window.pk}:{day}",
+                subject_type="org.window", subject_id=window.pk, staff=clerk,
+                detail=f"window {window.number} opened at {timezone.localtime(now):%H:%M}, "
+                f"after opening time {window.unit.opening_time:%H:%M}",
+            )  # fmt: skip
+        events.emit(window.unit_id, "window", {"window": window.number, "status": "open"})
+    return check
+
+
+def pause_window(clerk, window: Window, *, reason: str, minutes: int) -> WindowState:
+    """A pause always has a reason and a length (D-01)."""
+    if reason not in PauseReason.values:
+        raise HallError(_("Choose why the window pauses."))
+    if not 1 <= minutes <= 120:
+        raise HallError(_("A pause lasts between 1 and 120 minutes."))
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        if state.status != WindowStatus.OPEN:
+            raise HallError(_("Only an open window can pause."))
+        if state.current is not None and state.current.status in (
+            TicketStatus.CALLED, TicketStatus.SERVING,
+        ):  # fmt: skip
+            raise HallError(_("Finish, transfer or skip the current client first."))
+        now = timezone.now()
+        state.status, state.pause_reason, state.since = WindowStatus.PAUSED, reason, now
+        state.paused_until = now + dt.timedelta(minutes=minutes)
+        state.save(update_fields=["status", "pause_reason", "since", "paused_until"])
+        append(
+            unit=window.unit_id, event="hall.window_paused", subject=Subject.of(window),
+            payload={"window": window.number, "reason": reason, "minutes": minutes}, actor=clerk,
+        )  # fmt: skip
+        events.emit(window.unit_id, "window", {"window": window.number, "status": "paused"})
+    return state
+
+
+def resume_window(clerk, window: Window) -> WindowState:
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        if state.status != WindowStatus.PAUSED:
+            raise HallError(_("The window is not paused."))
+        now = timezone.now()
+        overran = state.paused_until is not None and now > state.paused_until
+        state.status, state.pause_reason, state.paused_until, state.since = (
+            WindowStatus.OPEN, "", None, now,
+        )  # fmt: skip
+        state.save(update_fields=["status", "pause_reason", "paused_until", "since"])
+        append(
+            unit=window.unit_id, event="hall.window_resumed", subject=Subject.of(window),
+            payload={"window": window.number, "overran": overran}, actor=clerk,
+        )  # fmt: skip
+        events.emit(window.unit_id, "window", {"window": window.number, "status": "open"})
+    return state
+
+
+def close_window(clerk, window: Window) -> WindowState:
+    with transaction.atomic():
+        state = _state_at_work(clerk, window)
+        if state.current is not None and state.current.status in (
+            TicketStatus.CALLED, TicketStatus.SERVING,
+        ):  # fmt: skip
+            raise HallError(_("Finish, transfer or skip the current client first."))
+        state.status, state.clerk, state.current, state.since = (
+            WindowStatus.CLOSED, None, None, timezone.now(),
+        )  # fmt: skip
+        state.save(update_fields=["status", "clerk", "current", "since"])
+        append(
+            unit=window.unit_id, event="hall.window_closed", subject=Subject.of(window),
+            payload={"window": window.number}, actor=clerk,
+        )  # fmt: skip
+        events.emit(window.unit_id, "window", {"window": window.number, "status": "closed"})
+    return state

@@ -1,0 +1,289 @@
+"""Queues, tickets, windows at work, and the opening checklist (N-2.3, N-2.4, N-5.1)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    GreenReason,
+    PauseReason,
+    Priority,
+    TicketChannel,
+    TicketStatus,
+    WindowStatus,
+)
+
+
+class HallSettings(models.Model):
+    """A unit's hall rules, published with the guides so that one rule holds for all."""
+
+    unit = models.OneToOneField("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
+    recalls_before_no_show = models.PositiveSmallIntegerField(
+        _("recalls before a no-show"), default=2
+    )
+    long_wait_minutes = models.PositiveSmallIntegerField(
+        _("a wait is long after (minutes)"), default=30
+    )
+    unattended_minutes = models.PositiveSmallIntegerField(
+        _("flag a window away while clients wait after (minutes)"), default=15
+    )
+
+    class Meta:
+        verbose_name = _("hall settings")
+        verbose_name_plural = _("hall settings")
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+    @classmethod
+    def for_unit(cls, unit_id: int) -> HallSettings:
+        return cls.objects.filter(unit_id=unit_id).first() or cls(unit_id=unit_id)
+
+
+class Queue(models.Model):
+    """A queue of a unit, with its letter (A, B, ...) and the service items it covers."""
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    prefix = models.CharField(
+        _("letter"), max_length=1, validators=[RegexValidator(r"^[A-Z]$", _("One capital letter."))]
+    )
+    name = models.CharField(_("name"), max_length=40)
+    items = models.ManyToManyField(
+        "catalogue.ServiceItem", verbose_name=_("service items"), blank=True
+    )
+    active = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["unit", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "prefix"], name="queue_unit_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.name}"
+
+
+class WindowQueue(models.Model):
+    """A window serves a queue; ``preference`` orders a window's queues (1 first)."""
+
+    window = models.ForeignKey("org.Window", verbose_name=_("window"), on_delete=models.CASCADE)
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE)
+    preference = models.PositiveSmallIntegerField(_("preference"), default=1)
+
+    class Meta:
+        verbose_name = _("queue served by a window")
+        verbose_name_plural = _("queues served by windows")
+        ordering = ["window", "preference"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "queue"], name="window_queue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window} → {self.queue}"
+
+
+class TicketCounter(models.Model):
+    """The last number issued per unit, queue and service day; locked while a number is drawn."""
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE)
+    service_day = models.DateField(_("service day"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket counter")
+        verbose_name_plural = _("ticket counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "queue", "service_day"], name="ticket_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.service_day}: {self.last}"
+
+
+def _follow_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Ticket(models.Model):
+    """A client's place in the hall (A001, ...), from issue to finish.
+
+    ``priority`` then ``issued_at`` is the calling order (N-2.3); a transfer keeps both,
+    so the client keeps their place (P-W18).
+    """
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT)
+    service_day = models.DateField(_("service day"))
+    number = models.PositiveIntegerField(_("number"))
+    code = models.CharField(_("ticket"), max_length=8)
+    channel = models.CharField(_("issued by"), max_length=12, choices=TicketChannel.choices)
+    client_type = models.CharField(_("client type"), max_length=12)
+    item = models.ForeignKey(
+        "catalogue.ServiceItem",
+        verbose_name=_("service item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority class"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    green_reason = models.CharField(
+        _("green channel reason"), max_length=12, choices=GreenReason.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    window = models.ForeignKey(
+        "org.Window",
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    target_window = models.ForeignKey(
+        "org.Window",
+        verbose_name=_("transferred to window"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    recalls = models.PositiveSmallIntegerField(_("recalls"), default=0)
+    transfers = models.PositiveSmallIntegerField(_("transfers"), default=0)
+    follow_token = models.CharField(_("follow code"), max_length=24, default=_follow_token)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["service_day", "priority", "issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "queue", "service_day", "number"], name="ticket_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gt=0) | ~Q(green_reason=""), name="ticket_green_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["queue", "status", "priority", "issued_at"], name="ticket_calling_order"
+            ),
+            models.Index(fields=["target_window", "status"], name="ticket_target_window"),
+            models.Index(fields=["unit", "service_day", "status"], name="ticket_unit_day"),
+            models.Index(fields=["follow_token"], name="ticket_follow_token"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class WindowState(models.Model):
+    """A window at work today: open, paused (with a reason and a length) or closed."""
+
+    window = models.OneToOneField(
+        "org.Window", verbose_name=_("window"), on_delete=models.CASCADE, related_name="state"
+    )
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    status = models.CharField(
+        _("status"), max_length=8, choices=WindowStatus.choices, default=WindowStatus.CLOSED
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clerk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    pause_reason = models.CharField(
+        _("pause reason"), max_length=16, choices=PauseReason.choices, blank=True
+    )
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    current = models.OneToOneField(
+        Ticket,
+        verbose_name=_("current ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    since = models.DateTimeField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("window at work")
+        verbose_name_plural = _("windows at work")
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.get_status_display()}"
+
+
+class OpeningCheck(models.Model):
+    """三提前 (N-5.1): systems checked, vouchers and seals ready, at the post — signed by the
+    window's clerk before opening time."""
+
+    window = models.ForeignKey("org.Window", verbose_name=_("window"), on_delete=models.PROTECT)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    service_day = models.DateField(_("service day"))
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("clerk"), on_delete=models.PROTECT
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+    systems_checked = models.BooleanField(_("information system and hardware checked"))
+    vouchers_ready = models.BooleanField(_("vouchers and seals ready"))
+    at_post = models.BooleanField(_("at the post and ready"))
+    late = models.BooleanField(_("signed after opening time"), default=False)
+
+    class Meta:
+        verbose_name = _("opening check")
+        verbose_name_plural = _("opening checks")
+        ordering = ["-service_day", "window"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "service_day"], name="opening_check_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.service_day}"
+
+
+class HallEvent(models.Model):
+    """The outbox of live events (calls, waiting counts) for displays and dashboards.
+
+    Written in the action's transaction, so a display never sees a call that did not
+    commit; its increasing id lets a display that lost its connection catch up.
+    """
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=24)
+    data = models.JSONField(_("data"))
+
+    class Meta:
+        verbose_name = _("hall event")
+        verbose_name_plural = _("hall events")
+        indexes = [models.Index(fields=["unit", "id"], name="hall_event_unit_id")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}#{self.pk} {self.kind}"
