@@ -42,8 +42,10 @@ def canonical_json(payload: dict) -> str:
 
 
 def timestamp(moment: dt.datetime) -> str:
-    """UTC with microseconds: what both databases store and return unchanged."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC with microseconds, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``: what both databases store
+    and return unchanged. (``isoformat`` rather than ``strftime``, whose ``%Y`` is not
+    zero-padded to four digits on every platform.)"""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def entry_bytes(
@@ -73,7 +75,12 @@ def entry_bytes(
         "" if corrects_seq is None else str(corrects_seq),
         prev_hash,
     )
-    for value in header:
+    check_header(*header)
+    return ("\n".join(header) + "\n" + payload).encode("utf-8")
+
+
+def check_header(*values: str) -> None:
+    """Header values are single lines: a newline would let one entry's bytes read as another's."""
+    for value in values:
         if "\n" in value:
             raise NotCanonical("ledger header values cannot contain a newline")
-    return ("\n".join(header) + "\n" + payload).encode("utf-8")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes as crypto_hashes
@@ -58,6 +59,23 @@ def _sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+class HashObject(Protocol):
+    def digest(self) -> bytes: ...
+
+
+class _SM3:
+    """SM3 with hashlib's interface (``_SM3(data).digest()``), over ``cryptography``."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._hash = crypto_hashes.Hash(crypto_hashes.SM3())
+        self._hash.update(data)
+
+    def digest(self) -> bytes:
+        return self._hash.copy().finalize()
+
+
 def _sm3(data: bytes) -> bytes:
     digest = crypto_hashes.Hash(crypto_hashes.SM3())
     digest.update(data)
@@ -82,16 +100,20 @@ class Hasher:
     Both produce 32-byte hashes.
     """
 
-    __slots__ = ("_digest", "name", "size")
+    __slots__ = ("_digest", "name", "new", "size")
 
     def __init__(self, name: str = "sha256") -> None:
         key = name.lower().replace("-", "")
         if key == "sha256":
             self._digest = _sha256
+            # ``new(data).digest()``, as hashlib's constructors: hot loops (``ledger
+            # verify``) call it directly rather than through a method.
+            self.new: Callable[[bytes], HashObject] = hashlib.sha256
         elif key == "sm3":
             if not _sm3_supported():
                 raise ValueError("SM3 is not available in this OpenSSL build")
             self._digest = _sm3
+            self.new = _SM3
         else:
             raise ValueError(f"unknown Merkle tree hash {name!r}; use 'sha256' or 'sm3'")
         self.name = key
