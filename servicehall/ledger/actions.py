@@ -1,22 +1,30 @@
 """The one door into the ledger: ``append``, called by every app's action functions
-inside their own transaction, and ``correct`` for corrections (发现有错及时改正)."""
+inside their own transaction, and ``correct`` for corrections (发现有错及时改正).
+
+Also the ledger's own actions on bulk exports of personal data (D-10): a unit's head on
+duty or administrator requests one, the security administrator alone approves or refuses
+it, and an approval is used once, within a day.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from servicehall.org.choices import Role
 
-from .canonical import canonical_json, entry_bytes
-from .choices import Channel
+from .canonical import canonical_json, check_header, entry_bytes, timestamp
+from .choices import AccessPurpose, Channel, ExportStatus
 from .merkle import Hasher
-from .models import LedgerEntry, LedgerHead
-from .registry import event_type, register_event, subject_type_of
+from .models import ExportRequest, LedgerEntry, LedgerHead
+from .personal import log_full_view
+from .registry import Reconciler, event_type, register_event, register_reconciler, subject_type_of
 
 
 class LedgerError(RuntimeError):
@@ -75,20 +83,25 @@ def append(
     if actor is None and channel == Channel.STAFF:
         raise LedgerError("a staff entry names its staff member")
     unit_id = unit if isinstance(unit, int) else unit.pk
+    staff_no = (getattr(actor, "staff_no", None) or "") if actor else ""
+    # Everything that can be refused is refused before the head is touched: a refusal
+    # caught by the caller must leave no trace, not even a unit's first (empty) head row.
+    payload_text = canonical_json(payload)
+    check_header(staff_no, channel, spec.name, subject.type, subject.id)
     head = _locked_head(unit_id)
     entry = LedgerEntry(
         unit_id=unit_id,
         seq=head.seq + 1,
         at=timezone.now(),
         actor=actor,
-        actor_staff_no=(getattr(actor, "staff_no", None) or "") if actor else "",
+        actor_staff_no=staff_no,
         channel=channel,
         event_type=spec.name,
         event_version=spec.version,
         subject_type=subject.type,
         subject_id=subject.id,
         corrects_seq=corrects_seq,
-        payload=canonical_json(payload),
+        payload=payload_text,
         prev_hash=head.head_hash,
     )
     entry.entry_hash = hasher().hash_leaf(bytes_of(entry)).hex()
@@ -135,3 +148,145 @@ def correct(*, actor, entry: LedgerEntry, corrected: dict, reason: str) -> Ledge
             actor=actor,
             corrects_seq=entry.seq,
         )
+
+
+# --- Bulk exports of personal data (D-10) ---------------------------------------------------
+
+register_event(
+    "ledger.export_requested", 1, "A bulk export of personal data is requested.", ("D-10",)
+)
+register_event(
+    "ledger.export_approved",
+    1,
+    "The security administrator approves a bulk export of personal data, with the reason.",
+    ("D-10",),
+)
+register_event(
+    "ledger.export_refused",
+    1,
+    "The security administrator refuses a bulk export of personal data, with the reason.",
+    ("D-10",),
+)
+register_event("ledger.export_used", 1, "An approved bulk export is made, once.", ("D-10",))
+
+EXPORT_REQUESTERS = (Role.HEAD_ON_DUTY, Role.UNIT_ADMIN)
+# An approval is for one export made soon after it, not a standing permission.
+EXPORT_APPROVAL_VALID = dt.timedelta(hours=24)
+
+
+def export_state(row: ExportRequest) -> dict:
+    """What each export entry records, and what ``ledger verify`` finds in the row: an
+    approval made or a use undone behind the application's back is named."""
+    return {
+        "unit": row.unit_id,
+        "requested_by": row.requested_by_id,
+        "description": row.description,
+        "purpose": row.purpose,
+        "status": row.status,
+        "decided_by": row.decided_by_id,
+        "decision_reason": row.decision_reason,
+        "expires_at": timestamp(row.expires_at) if row.expires_at else None,
+        "used_at": timestamp(row.used_at) if row.used_at else None,
+    }
+
+
+register_reconciler(Reconciler(subject_type_of(ExportRequest), ExportRequest, export_state))
+
+
+def _append_export(row: ExportRequest, event: str, actor) -> None:
+    append(
+        unit=row.unit_id,
+        event=event,
+        subject=Subject.of(row),
+        payload={"state": export_state(row)},
+        actor=actor,
+    )
+
+
+def request_export(actor, *, description: str, purpose: str) -> ExportRequest:
+    """The unit's head on duty or administrator asks to export personal data of the unit."""
+    if actor.role not in EXPORT_REQUESTERS or actor.unit_id is None:
+        raise PermissionDenied(
+            _("Only a unit's head on duty or administrator requests a bulk export.")
+        )
+    row = ExportRequest(
+        unit_id=actor.unit_id,
+        requested_by=actor,
+        description=description.strip(),
+        purpose=purpose.strip(),
+    )
+    row.full_clean()
+    with transaction.atomic():
+        row.save(force_insert=True)
+        _append_export(row, "ledger.export_requested", actor)
+    return row
+
+
+def decide_export(actor, request_id: int, *, approve: bool, reason: str) -> ExportRequest:
+    """The security administrator, and nobody else, approves or refuses a waiting request.
+
+    The three administrators are separated: the system and audit administrators, like
+    the unit's own staff, may not decide. An approval is valid for
+    ``EXPORT_APPROVAL_VALID``.
+    """
+    if actor.role != Role.SECURITY_ADMIN:
+        raise PermissionDenied(_("Only the security administrator decides on bulk exports."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the decision.")})
+    now = timezone.now()
+    with transaction.atomic():
+        # Compare and set: of two decisions made at once, one wins and the other is told.
+        decided = ExportRequest.objects.filter(pk=request_id, status=ExportStatus.REQUESTED).update(
+            status=ExportStatus.APPROVED if approve else ExportStatus.REFUSED,
+            decided_by=actor,
+            decided_at=now,
+            decision_reason=reason,
+            expires_at=now + EXPORT_APPROVAL_VALID if approve else None,
+        )
+        if decided != 1:
+            if not ExportRequest.objects.filter(pk=request_id).exists():
+                raise ExportRequest.DoesNotExist
+            raise ValidationError(_("This request has already been decided."), code="decided")
+        row = ExportRequest.objects.get(pk=request_id)
+        _append_export(row, "ledger.export_approved" if approve else "ledger.export_refused", actor)
+    return row
+
+
+def use_approved_export(user, request_id: int) -> ExportRequest:
+    """Claim an approved export for the one run it allows, before any data is read.
+
+    Refused (PermissionDenied) unless the request is approved, unexpired and unused, and
+    ``user`` is its requester, still in its unit and in a role that may export. The claim
+    is a compare-and-set, so two runs at once never both get it. The use is recorded in
+    the ledger and in the personal-data access log.
+    """
+    refused = PermissionDenied(
+        _("This export is not approved for you, has expired or has already been made.")
+    )
+    if user.role not in EXPORT_REQUESTERS or user.unit_id is None:
+        raise refused
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = ExportRequest.objects.filter(
+            pk=request_id,
+            unit_id=user.unit_id,
+            requested_by=user,
+            status=ExportStatus.APPROVED,
+            expires_at__gt=now,
+            used_at__isnull=True,
+        ).update(used_at=now)
+        if claimed != 1:
+            raise refused
+        row = ExportRequest.objects.select_related("unit").get(pk=request_id)
+        _append_export(row, "ledger.export_used", user)
+        log_full_view(
+            user=user,
+            unit=row.unit,
+            subject_type=subject_type_of(row),
+            subject_id=str(row.pk),
+            field="bulk export",
+            purpose=AccessPurpose.EXPORT,
+            note=row.description,
+        )
+    return row

@@ -42,6 +42,8 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExportRequest)
-class ExportRequestAdmin(admin.ModelAdmin):
-    list_display = ["requested_at", "unit", "requested_by", "description", "status"]
+class ExportRequestAdmin(ReadOnlyAdmin):
+    """Requests are made and decided on their pages, through the ledgered actions."""
+
+    list_display = ["requested_at", "unit", "requested_by", "description", "status", "used_at"]
     list_filter = ["status"]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from servicehall.ledger.models import ExportRequest
 from servicehall.ledger.registry import event_types
 
 
@@ -50,4 +51,26 @@ class AccessLogFilter(forms.Form):
     subject = forms.CharField(label=_("Record"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ExportRequestForm(forms.ModelForm):
+    class Meta:
+        model = ExportRequest
+        fields = ["description", "purpose"]
+        labels = {"description": _("What is exported"), "purpose": _("Purpose")}
+        help_texts = {
+            "description": _("Which records and which fields, e.g. retirees of 2025, ID numbers."),
+            "purpose": _("Why the data is needed and who will receive it."),
+        }
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+
+class ExportDecisionForm(forms.Form):
+    """The security administrator's decision on one request: two buttons and a reason."""
+
+    request_id = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -3,6 +3,7 @@ and the personal-data access log (D-10)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AccessPurpose, Channel, ExportStatus
@@ -124,7 +125,12 @@ class PersonalDataAccess(models.Model):
 
 
 class ExportRequest(models.Model):
-    """A bulk export of personal data, which needs the security administrator's approval."""
+    """A bulk export of personal data, which needs the security administrator's approval
+    (D-10). The head on duty or the unit administrator asks for one unit; only the security
+    administrator decides, with a reason; an approval is valid for one export within
+    ``expires_at``, and ``used_at`` records that one. Changed only by the actions in
+    ``ledger.actions``, each of which writes a ledger entry that ``ledger verify``
+    reconciles with the row."""
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
     requested_by = models.ForeignKey(
@@ -148,11 +154,48 @@ class ExportRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    expires_at = models.DateTimeField(_("approval valid until"), null=True, blank=True)
+    used_at = models.DateTimeField(_("exported at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export request")
         verbose_name_plural = _("export requests")
         ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["status", "requested_at"], name="export_request_status"),
+            models.Index(fields=["unit", "requested_at"], name="export_request_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status=ExportStatus.REQUESTED,
+                        decided_by__isnull=True,
+                        decided_at__isnull=True,
+                    )
+                    | (
+                        ~models.Q(status=ExportStatus.REQUESTED)
+                        & models.Q(decided_by__isnull=False, decided_at__isnull=False)
+                    )
+                ),
+                name="export_request_decided_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True)
+                | models.Q(status=ExportStatus.APPROVED),
+                name="export_request_only_approvals_expire",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(status=ExportStatus.APPROVED),
+                name="export_request_only_approvals_used",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def expired(self) -> bool:
+        """An approval past its time, whether or not it was used."""
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -9,4 +9,6 @@ urlpatterns = [
     path("export.xlsx", views.export_entries, name="export"),
     path("verify/", views.verify, name="verify"),
     path("personal-data-access/", views.access_log, name="access-log"),
+    path("exports/", views.export_requests, name="export-requests"),
+    path("exports/approvals/", views.export_approvals, name="export-approvals"),
 ]

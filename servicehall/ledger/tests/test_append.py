@@ -159,6 +159,29 @@ def test_float_refused_in_a_units_first_entry_leaves_a_verifiable_ledger(world, 
     assert verify_all()[0] == []
 
 
+@pytest.mark.parametrize(
+    ("payload", "subject"),
+    [({"amount": 1.0}, NOTE), ({"n": 1}, Subject("test.note", "1\n2"))],
+    ids=["float payload", "newline in the subject"],
+)
+def test_a_refused_first_entry_touches_no_head(world, test_event, payload, subject):
+    # The caller catches the refusal and carries on in its transaction: nothing of the
+    # refused entry may stay behind, not even the unit's first, empty, head row.
+    with transaction.atomic():
+        with pytest.raises(NotCanonical):
+            append(
+                unit=world.office,
+                event=test_event,
+                subject=subject,
+                payload=payload,
+                channel=Channel.SYSTEM,
+            )
+
+        assert not LedgerHead.objects.filter(unit=world.office).exists()
+    assert not LedgerEntry.objects.exists()
+    assert verify_all()[0] == []
+
+
 def test_staff_entry_records_the_staff_members_number(world, test_event):
     entry = _append(world.office, test_event, actor=world.clerk)
 

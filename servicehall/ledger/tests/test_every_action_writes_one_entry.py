@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import servicehall
-from servicehall.ledger.choices import Channel
-from servicehall.ledger.models import LedgerEntry
+from servicehall.ledger.choices import Channel, ExportStatus
+from servicehall.ledger.models import ExportRequest, LedgerEntry
 from servicehall.org.models import DutyAssignment, Window
 from servicehall.testing import Scenario, World
 
@@ -41,6 +41,7 @@ NOT_ACTIONS = {
     "servicehall.ledger.actions.hasher": "returns the tree's hash function",
     "servicehall.ledger.actions.bytes_of": "returns an entry's canonical bytes",
     "servicehall.org.actions.duty_state": "the roster's reconciler state",
+    "servicehall.ledger.actions.export_state": "the export requests' reconciler state",
 }
 
 
@@ -73,6 +74,28 @@ def _perform_correct(world, entry):
     return correct(actor=world.head, entry=entry, corrected={"window": 2}, reason="录错")
 
 
+def _request_export(world: World, _prepared=None) -> ExportRequest:
+    from servicehall.ledger.actions import request_export
+
+    return request_export(world.head, description="退休人员名单", purpose="资格认证")
+
+
+def _approve_export(world: World, row: ExportRequest) -> ExportRequest:
+    from servicehall.ledger.actions import decide_export
+
+    return decide_export(world.security_admin, row.pk, approve=True, reason="用途明确")
+
+
+def _approved_export(world: World) -> ExportRequest:
+    return _approve_export(world, _request_export(world))
+
+
+def _use_export(world: World, row: ExportRequest) -> ExportRequest:
+    from servicehall.ledger.actions import use_approved_export
+
+    return use_approved_export(world.head, row.pk)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "servicehall.org.actions.assign_duty": Scenario(
         prepare=lambda world: None,
@@ -99,6 +122,30 @@ SCENARIOS: dict[str, Scenario] = {
             and LedgerEntry.objects.filter(pk=entry.pk, entry_hash=entry.entry_hash).exists()
         ),
         event="ledger.correction",
+    ),
+    "servicehall.ledger.actions.request_export": Scenario(
+        prepare=lambda world: None,
+        perform=_request_export,
+        changed=lambda world, _prepared, row: ExportRequest.objects.filter(
+            pk=row.pk, unit=world.office, requested_by=world.head, status=ExportStatus.REQUESTED
+        ).exists(),
+        event="ledger.export_requested",
+    ),
+    "servicehall.ledger.actions.decide_export": Scenario(
+        prepare=_request_export,
+        perform=_approve_export,
+        changed=lambda world, row, _result: ExportRequest.objects.filter(
+            pk=row.pk, status=ExportStatus.APPROVED, decided_by=world.security_admin
+        ).exists(),
+        event="ledger.export_approved",
+    ),
+    "servicehall.ledger.actions.use_approved_export": Scenario(
+        prepare=_approved_export,
+        perform=_use_export,
+        changed=lambda world, row, _result: ExportRequest.objects.filter(
+            pk=row.pk, used_at__isnull=False
+        ).exists(),
+        event="ledger.export_used",
     ),
 }
 
