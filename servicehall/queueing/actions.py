@@ -90,7 +90,11 @@ def _locked_state(window: Window) -> WindowState:
     WindowState.objects.bulk_create(
         [WindowState(window=window, unit_id=window.unit_id)], ignore_conflicts=True
     )
-    return WindowState.objects.select_for_update().select_related("current").get(window=window)
+    return (
+        WindowState.objects.select_for_update(of=("self",))
+        .select_related("current")
+        .get(window=window)
+    )
 
 
 def _state_at_work(clerk, window: Window) -> WindowState:
