@@ -89,15 +89,17 @@ def reset_peak_rss() -> bool:
 def _child(target: str, args: tuple, results) -> None:
     try:
         setup_django()
-        module_name, function_name = target.split(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        results.put(("ok", function(*args)))
-    except BaseException:
-        results.put(("error", traceback.format_exc()))
-    finally:
         from django.db import connections
 
-        connections.close_all()
+        module_name, function_name = target.split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        try:
+            outcome = function(*args)
+        finally:
+            connections.close_all()
+        results.put(("ok", outcome))
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
 
 
 class Children:

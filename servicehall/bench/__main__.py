@@ -44,13 +44,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("name", nargs="?", default="", help="run the benchmarks named so")
     parser.add_argument(
         "--entries",
-        type=_at_least(1000),
+        type=_at_least(20_000),
         default=1_000_000,
         help="entries in the ledger that is verified (default 1,000,000)",
     )
     parser.add_argument(
         "--appends",
-        type=_at_least(10),
+        type=_at_least(50),
         default=1000,
         help="entries each writer process appends (default 1,000)",
     )
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from .ledger import BENCHMARKS
+        from .ledger import BENCHMARKS, RUN_ORDER
 
         chosen = {name: run for name, run in BENCHMARKS.items() if options.name in name}
         if not chosen:
@@ -141,11 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             call_command("migrate", interactive=False, verbosity=0)
             print(_describe(options), flush=True)
-            for name, run in chosen.items():
-                print(f"running {name} ...", flush=True)
-                begun = time.perf_counter()
-                results.extend(run(options))
-                print(f"  {name} took {time.perf_counter() - begun:.0f} s", flush=True)
+            by_name = {}
+            for name in RUN_ORDER:
+                if name in chosen:
+                    print(f"running {name} ...", flush=True)
+                    begun = time.perf_counter()
+                    by_name[name] = chosen[name](options)
+                    print(f"  {name} took {time.perf_counter() - begun:.0f} s", flush=True)
+            results = [result for name in chosen for result in by_name[name]]
         finally:
             connections.close_all()
     print()

@@ -77,12 +77,20 @@ def entry_pages(unit_id: int, after: int = 0) -> Iterator[list[tuple]]:
     subject_type, subject_id, corrects_seq, prev_hash, payload bytes, entry_hash)`` after
     entry ``after``, in sequence order."""
     sql = _ENTRY_PAGE_SQL[connection.vendor]
+    # Bounding the page by sequence number keeps PostgreSQL on the index even when the
+    # table's statistics are stale (after a restore or a bulk load, an unbounded keyset
+    # query planned a sort of every remaining row per page: 21 s instead of 1 s at 300k).
+    bounded = sql.replace("AND seq > %s ORDER BY", "AND seq > %s AND seq <= %s ORDER BY")
     with connection.cursor() as cursor:
         while True:
-            cursor.execute(sql, [unit_id, after, CHUNK])
+            cursor.execute(bounded, [unit_id, after, after + CHUNK, CHUNK])
             page = cursor.fetchall()
             if not page:
-                return
+                # A gap wider than a page: look past it once so it is reported, not hidden.
+                cursor.execute(sql, [unit_id, after, CHUNK])
+                page = cursor.fetchall()
+                if not page:
+                    return
             yield page
             after = page[-1][0]
 
