@@ -21,7 +21,6 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ["day", "start", "end", "unit", "item", "capacity", "booked"]
     list_filter = ["day", "unit"]
     date_hierarchy = "day"
-    readonly_fields = ["booked"]
     list_select_related = ["unit", "item__current"]
 
     def get_queryset(self, request):
@@ -31,6 +30,22 @@ class SlotAdmin(admin.ModelAdmin):
         if db_field.name == "unit" and request.user.role == Role.UNIT_ADMIN:
             kwargs["queryset"] = db_field.related_model.objects.filter(pk=request.user.unit_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Bookings copy their slot's item and day: once booked, only the places change.
+        if obj is not None and obj.appointments.exists():
+            return ["unit", "item", "day", "start", "end", "booked"]
+        return ["booked"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        # Only what the form changed: ``booked`` moves under concurrent bookings and must
+        # never be written back from the form's stale copy.
+        fields = [name for name in form.changed_data if name != "booked"]
+        if fields:
+            obj.save(update_fields=fields)
 
     def has_delete_permission(self, request, obj=None):
         # A slot with bookings stays (the bookings point at it); an empty one may go.

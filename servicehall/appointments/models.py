@@ -149,7 +149,7 @@ class Appointment(models.Model):
     )
     day = models.DateField(_("day"))
     code = models.CharField(_("booking code"), max_length=CODE_LENGTH, unique=True)
-    client_name = models.CharField(_("name"), max_length=60)
+    client_name = models.CharField(_("client's name"), max_length=60)
     client_type = models.CharField(_("client type"), max_length=12, choices=ClientType.choices)
     id_number_token = models.TextField(_("ID number (encrypted)"), editable=False)
     id_number_index = models.CharField(_("ID number (blind index)"), max_length=64, editable=False)

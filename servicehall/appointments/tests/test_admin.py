@@ -43,3 +43,31 @@ def test_slots_are_listed_with_places_taken(client, hall):
     assert "失业保险金申领" in html
     page = client.get(reverse("admin:appointments_slot_change", args=[hall.morning.pk]))
     assert 'name="booked"' not in page.content.decode()
+
+
+def test_editing_a_booked_slot_changes_only_its_places_and_keeps_the_count(client, hall):
+    from servicehall.appointments.models import Slot
+
+    book(hall.morning, 1)
+    log_in(client, hall.world.system_admin)
+    url = reverse("admin:appointments_slot_change", args=[hall.morning.pk])
+    html = client.get(url).content.decode()
+    assert 'name="day"' not in html and 'name="capacity"' in html
+    # A booking lands between loading the form and saving it.
+    book(hall.morning, 2)
+    response = client.post(url, {"capacity": "8"})
+    assert response.status_code == 302
+    slot = Slot.objects.get(pk=hall.morning.pk)
+    assert (slot.capacity, slot.booked, slot.day) == (8, 2, hall.morning.day)
+
+
+def test_the_capacity_cannot_drop_below_the_places_taken(client, hall):
+    from servicehall.appointments.models import Slot
+
+    book(hall.morning, 1)
+    book(hall.morning, 2)
+    log_in(client, hall.world.system_admin)
+    url = reverse("admin:appointments_slot_change", args=[hall.morning.pk])
+    response = client.post(url, {"capacity": "1"})
+    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+    assert Slot.objects.get(pk=hall.morning.pk).capacity == 6

@@ -87,3 +87,18 @@ def test_no_full_view_without_a_purpose_or_by_a_clerk(client, hall):
     response = client.post(_full_url(row), {"field": "id_number", "purpose": "handling"})
     assert response.status_code == 403
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_list_costs_the_same_queries_for_more_bookings(client, hall):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    log_in(client, hall.world.head)
+    book(hall.morning, 1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST, {"day": DAY.isoformat()})
+    for seq in range(2, 7):
+        book(hall.card if seq % 2 else hall.morning, seq)
+    with CaptureQueriesContext(connection) as many:
+        client.get(LIST, {"day": DAY.isoformat()})
+    assert len(many) == len(few)
