@@ -6,24 +6,15 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 
-class ExternalResourceRefused(ValueError):
-    pass
-
-
-def _local_only(url: str):
-    # Offices run on closed networks: a document never fetches anything remote.
-    if url.startswith("file://"):
-        from weasyprint import default_url_fetcher
-
-        return default_url_fetcher(url)
-    raise ExternalResourceRefused(url)
-
-
 def render_pdf(template: str, context: dict, request=None) -> bytes:
     from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
 
     html = render_to_string(template, context, request=request)
     stylesheet = finders.find("servicehall/print.css")
-    return HTML(string=html, url_fetcher=_local_only, base_url="file:///").write_pdf(
+    # Offices run on closed networks: a document inlines what it shows (the QR code is
+    # inline SVG) and may fetch nothing but data: URLs.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    return HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf(
         stylesheets=[CSS(filename=stylesheet)] if stylesheet else None
     )

@@ -335,8 +335,8 @@ def skip_no_show(clerk, window: Window) -> Ticket:
             )
         ticket.status, ticket.finished_at = TicketStatus.NO_SHOW, timezone.now()
         _save_ticket(ticket, "status", "finished_at")
-        state.current = None
-        state.save(update_fields=["current"])
+        state.current, state.since = None, ticket.finished_at
+        state.save(update_fields=["current", "since"])
         _record(ticket, "hall.ticket_no_show", actor=clerk)
         _queue_event(ticket.unit_id, ticket.service_day)
     return ticket
@@ -360,8 +360,8 @@ def finish_service(clerk, window: Window) -> Ticket:
         ticket.status, ticket.finished_at = TicketStatus.DONE, now
         ticket.started_at = ticket.started_at or now
         _save_ticket(ticket, "status", "finished_at", "started_at")
-        state.current = None
-        state.save(update_fields=["current"])
+        state.current, state.since = None, now
+        state.save(update_fields=["current", "since"])
         _record(ticket, "hall.service_finished", actor=clerk)
         _queue_event(ticket.unit_id, ticket.service_day)
     return ticket
@@ -380,6 +380,11 @@ def transfer(
     target_unit = (to_queue or to_window).unit_id
     if target_unit != window.unit_id or (to_window is not None and to_window.pk == window.pk):
         raise HallError(_("Transfer within this hall, to another queue or window."))
+    if (to_queue is not None and not to_queue.active) or (
+        to_window is not None and not to_window.active
+    ):
+        # No window calls an inactive queue: the client would be lost (invariant 3).
+        raise HallError(_("That queue or window is not in service."))
     with transaction.atomic():
         state = _state_at_work(clerk, window)
         ticket = _current(state, TicketStatus.CALLED, TicketStatus.SERVING)
@@ -392,8 +397,8 @@ def transfer(
             ticket, "status", "window", "clerk", "called_at", "started_at", "queue",
             "target_window", "transfers",
         )  # fmt: skip
-        state.current = None
-        state.save(update_fields=["current"])
+        state.current, state.since = None, timezone.now()
+        state.save(update_fields=["current", "since"])
         _record(
             ticket, "hall.ticket_transferred", actor=clerk, reason=reason, from_window=window.number
         )

@@ -118,8 +118,9 @@ def _follow_token() -> str:
 class Ticket(models.Model):
     """A client's place in the hall (A001, ...), from issue to finish.
 
-    ``priority`` then ``issued_at`` is the calling order (N-2.3); a transfer keeps both,
-    so the client keeps their place (P-W18).
+    ``priority`` then ``issued_at`` is the calling order (N-2.3); a transfer keeps both and
+    the code, so the client keeps their place and their paper ticket (P-W18). ``number``
+    counts per unit, issuing queue and service day.
     """
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
@@ -181,8 +182,10 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         ordering = ["service_day", "priority", "issued_at"]
         constraints = [
+            # The code carries the letter of the queue that issued it; a transfer moves the
+            # ticket to another queue and the client keeps their ticket (P-W18).
             models.UniqueConstraint(
-                fields=["unit", "queue", "service_day", "number"], name="ticket_number_unique"
+                fields=["unit", "service_day", "code"], name="ticket_code_unique"
             ),
             models.CheckConstraint(
                 condition=Q(priority__gt=0) | ~Q(green_reason=""), name="ticket_green_has_reason"

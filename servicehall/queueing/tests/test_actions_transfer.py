@@ -73,12 +73,6 @@ def test_a_client_sent_to_a_queue_keeps_their_issue_time_there(hall, three):
     assert call_next(hall.clerk1, hall.w1).code == "A003"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transfer sets ticket.queue = to_queue, but Ticket's constraint "
-    "ticket_number_unique is on (unit, queue, service_day, number): A001 moved to queue B "
-    "collides with B001 and the transfer fails with an IntegrityError",
-)
 def test_a_client_sent_to_a_queue_whose_ticket_has_the_same_number(hall, three):
     hall.issue(hall.queue_b)  # B001: the same number as A001
 
@@ -169,12 +163,6 @@ def test_a_closed_window_transfers_nobody(hall, three, refused):
         transfer(hall.clerk1, hall.w1, reason=REASON, to_window=hall.w3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actions.transfer does not check to_queue.active: the client is sent to a queue "
-    "that no window calls (_pools takes active queues only) and is lost (invariant 3); "
-    "issue_ticket refuses such a queue",
-)
 def test_a_transfer_to_a_queue_out_of_service_is_refused(hall, three, refused):
     Queue.objects.filter(pk=hall.queue_b.pk).update(active=False)
     hall.queue_b.refresh_from_db()

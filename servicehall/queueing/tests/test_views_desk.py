@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
-from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -366,12 +365,6 @@ def test_transfer_to_a_queue(at_work, client):
     assert "请您到社会保障卡窗口办理。" in response.content.decode()
 
 
-@pytest.mark.xfail(
-    raises=IntegrityError,
-    strict=True,
-    reason="actions.transfer keeps the ticket's number in the new queue, where "
-    "ticket_number_unique(unit, queue, service_day, number) may already hold it",
-)
 def test_transfer_to_a_queue_that_has_tickets_of_its_own(at_work, client):
     hall = at_work
     moved = issue(hall.a)  # A001, number 1
