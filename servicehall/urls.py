@@ -13,6 +13,7 @@ urlpatterns = [
     path("hall/", include("servicehall.queueing.urls")),
     path("api/", include("servicehall.devices.urls")),
     path("appointments/", include("servicehall.appointments.urls")),
+    path("supervision/", include("servicehall.supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

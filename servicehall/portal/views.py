@@ -15,7 +15,7 @@ from servicehall.norms.choices import ClauseKind
 from servicehall.norms.models import Clause
 from servicehall.org.access import get_unit_for_user, visible_units
 from servicehall.org.choices import CommitmentLevel, Role, UnitKind
-from servicehall.org.models import Commitment, DutyAssignment, Unit
+from servicehall.org.models import Commitment, DutyAssignment, Unit, Window
 
 from .context import LARGE_TEXT_COOKIE
 
@@ -86,6 +86,7 @@ def staff_home(request):
             .first()
         )
         context["personal_commitments"] = Commitment.objects.filter(staff=user, active=True)
+        context["hall_windows"] = Window.objects.filter(unit_id=user.unit_id, active=True)
     return render(request, "portal/staff_home.html", context)
 
 

@@ -17,7 +17,7 @@ ROLES = [
 
 def expected(page: str, role: str):
     """The matrix, written out per page so that every cell is a decision."""
-    if page in ("home", "norms", "commitments"):
+    if page in ("home", "norms", "commitments", "guides", "kiosk", "display"):
         return PUBLIC
     if role == "anonymous":
         return "admin-login" if page == "admin" else "login"
@@ -37,6 +37,17 @@ def expected(page: str, role: str):
         return 200 if role == "audit_admin" else 403
     if page == "lockouts":
         return 200 if role == "security_admin" else 403
+    if page == "desk":
+        # Window 1 of the user's own unit: counter staff only (the outsider's is in their unit).
+        return 200 if role in ("clerk", "reviewer", "head", "unit_admin", "outsider") else 403
+    if page == "detections":
+        return 200 if role in ("head", "unit_admin", "supervisor") else 403
+    if page == "ledger":
+        if role in ("system_admin", "security_admin", "social_supervisor"):
+            return 403
+        return 200
+    if page == "export-approvals":
+        return 200 if role == "security_admin" else 403
     if page == "admin":
         return 200 if role in ("system_admin", "unit_admin") else "admin-login"
     raise AssertionError(page)
@@ -54,12 +65,20 @@ def url_for(page: str, world) -> str:
         "login-records": reverse("accounts:login-records"),
         "lockouts": reverse("accounts:lockouts"),
         "admin": reverse("admin:index"),
+        "guides": reverse("catalogue:guides"),
+        "kiosk": reverse("queueing:kiosk", args=[world.office.code]),
+        "display": reverse("queueing:display", args=[world.office.code]),
+        "desk": reverse("queueing:desk", args=[1]),
+        "detections": reverse("supervision:detections"),
+        "ledger": reverse("ledger:entries"),
+        "export-approvals": reverse("ledger:export-approvals"),
     }[page]
 
 
 PAGES = [
-    "home", "norms", "commitments", "staff-home", "office", "city", "other-office",
-    "login-records", "lockouts", "admin",
+    "home", "norms", "commitments", "guides", "kiosk", "display", "staff-home", "office",
+    "city", "other-office", "login-records", "lockouts", "admin", "desk", "detections",
+    "ledger", "export-approvals",
 ]  # fmt: skip
 
 
@@ -98,3 +117,11 @@ def test_unit_admin_admin_lists_only_own_windows(client, world):
     assert page.status_code == 200
     rows = list(page.context["cl"].result_list)
     assert rows and all(window.unit_id == world.office.pk for window in rows)
+
+
+def test_the_desk_of_another_units_window_is_not_found(client, world):
+    from servicehall.org.models import Window
+
+    Window.objects.create(unit=world.other_office, number=7, name="外单位窗口")
+    log_in(client, world.clerk)
+    assert client.get(reverse("queueing:desk", args=[7])).status_code == 404
