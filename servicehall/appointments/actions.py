@@ -18,7 +18,6 @@ in tests/test_check_in.py and ``action_scenarios.py``).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -60,9 +59,6 @@ for name, description, clauses in (
     ),
 ):
     register_event(name, 1, description, clauses)
-
-# Transitional, until queueing.issue_ticket takes ``record=False`` (see the module doc).
-_ISSUE_CAN_SKIP_ENTRY = "record" in inspect.signature(issue_ticket).parameters
 
 _CODE_ATTEMPTS = 5
 
@@ -237,10 +233,10 @@ def _queue_for(row: Appointment) -> tuple[Queue, object]:
 
 
 def _issue(queue: Queue, item, client_type: str) -> Ticket:
-    options = {"record": False} if _ISSUE_CAN_SKIP_ENTRY else {}
+    # Check-in writes the one entry itself; the ticket's state is in it.
     return issue_ticket(
         queue=queue, channel=TicketChannel.APPOINTMENT, client_type=client_type, item=item,
-        **options,
+        record=False,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from servicehall.appointments.demo import load_demo_slots
 from servicehall.catalogue.demo import load_demo_catalogue
 from servicehall.org.actions import assign_duty, remove_duty
 from servicehall.org.calendar import calendar_for
@@ -335,3 +336,4 @@ def load_demo_data() -> None:
     )
     for office in offices:
         _queues(office)
+        load_demo_slots(office)

@@ -160,8 +160,12 @@ def issue_ticket(
     item=None,
     green_reason: str = "",
     actor=None,
+    record: bool = True,
 ) -> Ticket:
     """A new ticket, numbered per unit, queue and day (A001, A002, ...).
+
+    ``record=False`` is for an action that issues a ticket as part of its own change
+    (appointment check-in) and writes the one ledger entry itself.
 
     The priority class comes from the published rules only: the green channel with its
     reason (N-5.4), then appointments, then everyone else (N-2.3).
@@ -208,11 +212,12 @@ def issue_ticket(
             TicketChannel.APPOINTMENT: Channel.KIOSK,
             TicketChannel.PHONE: Channel.PHONE,
         }.get(channel, Channel.STAFF)
-        _record(
-            ticket, "hall.ticket_issued", actor=actor,
-            channel=Channel.STAFF if actor else ledger_channel,
-            client_type=client_type, green_reason=green_reason,
-        )  # fmt: skip
+        if record:
+            _record(
+                ticket, "hall.ticket_issued", actor=actor,
+                channel=Channel.STAFF if actor else ledger_channel,
+                client_type=client_type, green_reason=green_reason,
+            )  # fmt: skip
         _queue_event(ticket.unit_id, day)
     return ticket
 

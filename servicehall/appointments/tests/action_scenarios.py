@@ -2,10 +2,6 @@
 
 The scenarios run on the real clock: slots are placed around now (check-in opens 30
 minutes before a slot), and the no-show sweep is run three hours later with time-machine.
-
-``check_in`` writes one entry only once ``queueing.actions.issue_ticket`` takes
-``record=False``; until then it also writes the ticket's own entry, so it is listed in
-NOT_ACTIONS with that reason (and tests/test_check_in.py holds a strict xfail for it).
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ import datetime as dt
 
 from django.utils import timezone
 
-from servicehall.appointments.actions import _ISSUE_CAN_SKIP_ENTRY
 from servicehall.appointments.choices import AppointmentStatus
 from servicehall.appointments.models import Appointment, Slot
 from servicehall.testing import Scenario
@@ -90,17 +85,11 @@ SCENARIOS = {
     ),
 }
 
-if _ISSUE_CAN_SKIP_ENTRY:
-    SCENARIOS["servicehall.appointments.actions.check_in"] = Scenario(
-        prepare=_booked,
-        perform=_perform("check_in"),
-        changed=lambda world, row, _r: Appointment.objects.filter(
-            pk=row.pk, status=AppointmentStatus.CHECKED_IN, ticket__priority=1
-        ).exists(),
-        event="appointments.checked_in",
-    )
-else:
-    NOT_ACTIONS["servicehall.appointments.actions.check_in"] = (
-        "writes the ticket's own entry too until queueing.actions.issue_ticket takes "
-        "record=False; see the strict xfail in appointments/tests/test_check_in.py"
-    )
+SCENARIOS["servicehall.appointments.actions.check_in"] = Scenario(
+    prepare=_booked,
+    perform=_perform("check_in"),
+    changed=lambda world, row, _r: Appointment.objects.filter(
+        pk=row.pk, status=AppointmentStatus.CHECKED_IN, ticket__priority=1
+    ).exists(),
+    event="appointments.checked_in",
+)

@@ -151,11 +151,6 @@ def test_an_unknown_item_or_slot_is_not_found(client, hall):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Chinese of the appointments' messages is added to servicehall/locale by the "
-    "lead (sent with the report); remove this mark when it is there",
-)
 @pytest.mark.parametrize(
     "msgid",
     [

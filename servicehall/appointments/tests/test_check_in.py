@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from servicehall.appointments.actions import _ISSUE_CAN_SKIP_ENTRY, BookingError, check_in
+from servicehall.appointments.actions import BookingError, check_in
 from servicehall.appointments.choices import AppointmentStatus
 from servicehall.appointments.models import Appointment
 from servicehall.ledger.models import LedgerEntry
@@ -154,12 +154,6 @@ def test_the_check_in_entry_is_the_tickets_and_names_the_booking(hall, clock):
     assert verify_all()[0] == []
 
 
-@pytest.mark.xfail(
-    not _ISSUE_CAN_SKIP_ENTRY,
-    strict=True,
-    reason="needs queueing.actions.issue_ticket(..., record=False) so that check-in writes "
-    "its own entry only; today the ticket's hall.ticket_issued entry is written as well",
-)
 def test_check_in_writes_exactly_one_entry(hall, clock):
     row = book(hall.morning)
     clock.move_to(local(DAY, 8, 50))
