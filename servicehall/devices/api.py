@@ -1,0 +1,356 @@
+"""The device API: kiosks and the telephone system issue tickets, counter terminals call,
+displays read the hall's state, rating pads read their window. Plain Django views that
+parse, check the device, call the queueing actions and answer JSON (schema: openapi.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicehall.catalogue.models import ServiceItem
+from servicehall.org.models import Commitment, Window
+from servicehall.queueing import actions
+from servicehall.queueing.choices import TicketChannel, TicketStatus, WindowStatus
+from servicehall.queueing.estimates import (
+    ahead_of,
+    average_service_minutes,
+    estimated_wait_minutes,
+    open_windows,
+)
+from servicehall.queueing.models import HallEvent, Queue, Ticket, WindowState
+
+from . import openapi
+from .auth import Conflict, endpoint, json_body, json_response
+from .choices import DeviceKind
+from .forms import TicketRequest, TransferRequest
+from .models import Device
+
+ISSUERS = (DeviceKind.KIOSK, DeviceKind.PHONE_SYSTEM)
+CHANNEL_OF = {DeviceKind.KIOSK: TicketChannel.KIOSK, DeviceKind.PHONE_SYSTEM: TicketChannel.PHONE}
+LATEST_CALLS = 10
+
+
+# --- representations -----------------------------------------------------------------------
+
+
+def _moment(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ticket_json(ticket: Ticket, *, follow_token: bool = False) -> dict:
+    waiting = ticket.status == TicketStatus.WAITING
+    data = {
+        "code": ticket.code,
+        "queue": ticket.queue.prefix,
+        "queue_name": ticket.queue.name,
+        "status": ticket.status,
+        "status_label": str(ticket.get_status_display()),
+        "priority": ticket.priority,
+        "issued_at": _moment(ticket.issued_at),
+        "called_at": _moment(ticket.called_at),
+        "window": ticket.window.number if ticket.window_id else None,
+        "target_window": ticket.target_window.number if ticket.target_window_id else None,
+        "recalls": ticket.recalls,
+        "ahead": ahead_of(ticket) if waiting else None,
+        "estimated_wait_minutes": estimated_wait_minutes(ticket) if waiting else None,
+    }
+    if follow_token:
+        data["follow_token"] = ticket.follow_token
+    return data
+
+
+def window_json(window: Window, state: WindowState | None) -> dict:
+    status = state.status if state else WindowStatus.CLOSED
+    clerk = state.clerk if state and state.clerk_id else None
+    current = state.current if state and state.current_id else None
+    return {
+        "number": window.number,
+        "name": window.name,
+        "status": status,
+        "status_label": str(WindowStatus(status).label),
+        "clerk": {"staff_no": clerk.staff_no or "", "name": clerk.display_name} if clerk else None,
+        "current": current.code if current else None,
+    }
+
+
+def _window_state(window: Window) -> WindowState | None:
+    return WindowState.objects.select_related("clerk", "current").filter(window=window).first()
+
+
+def _invalid(field: str, message) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _parse(form_class: type[forms.Form], request) -> dict:
+    """The request's fields, validated; a field the endpoint does not know is refused, so
+    that a misspelt field is never silently ignored."""
+    data = json_body(request)
+    form = form_class(data)
+    valid = form.is_valid()
+    wrong = {
+        name: [_("This field is unknown here.")] for name in sorted(set(data) - set(form.fields))
+    }
+    for name, field in form.fields.items():
+        if name in data and not _json_type_fits(field, data[name]):
+            wrong[name] = [_("This field has the wrong type.")]
+    if wrong or not valid:
+        errors = form.errors.as_data()
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        raise ValidationError({**errors, **wrong} or general)
+    return form.cleaned_data
+
+
+def _json_type_fits(field: forms.Field, value) -> bool:
+    """Forms read text; JSON has types: a number is no text, a boolean no number."""
+    if isinstance(field, forms.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _queue(device: Device, prefix: str, field: str) -> Queue:
+    queue = Queue.objects.filter(unit_id=device.unit_id, prefix=prefix).first()
+    if queue is None:
+        raise _invalid(field, _("This hall has no queue {prefix}.").format(prefix=prefix))
+    return queue
+
+
+def _today_start() -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def health(request):
+    """A trivial answer: the server is up. Also the benchmarks' baseline."""
+    return json_response({"status": "ok"})
+
+
+@endpoint("GET")
+def schema(request):
+    return json_response(openapi.build())
+
+
+# --- kiosks and the telephone system -------------------------------------------------------
+
+
+def _queue_wait(queue_id: int, waiting: int) -> int | None:
+    windows = open_windows(queue_id)
+    if windows == 0:
+        return None
+    return round((waiting + 1) * average_service_minutes(queue_id) / windows)
+
+
+@endpoint("GET", kinds=ISSUERS)
+def queues(request):
+    """The queues a client can choose, with their service items, waiting counts and the
+    estimated wait of a ticket taken now."""
+    unit_id = request.device.unit_id
+    rows = list(
+        Queue.objects.filter(unit_id=unit_id, active=True)
+        .order_by("prefix")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                ServiceItem.objects.filter(current__isnull=False)
+                .select_related("current")
+                .order_by("code"),
+            )
+        )
+    )
+    counts = dict(
+        Ticket.objects.filter(
+            unit_id=unit_id, service_day=timezone.localdate(), status=TicketStatus.WAITING
+        )
+        .values_list("queue_id")
+        .annotate(n=Count("id"))
+    )
+    return json_response(
+        {
+            "queues": [
+                {
+                    "queue": queue.prefix,
+                    "name": queue.name,
+                    "waiting": counts.get(queue.pk, 0),
+                    "estimated_wait_minutes": _queue_wait(queue.pk, counts.get(queue.pk, 0)),
+                    "items": [
+                        {"code": item.code, "name": item.current.name} for item in queue.items.all()
+                    ],
+                }
+                for queue in rows
+            ]
+        }
+    )
+
+
+@endpoint("POST", kinds=ISSUERS)
+def issue_ticket(request):
+    """Issue a ticket: from a kiosk, or for a telephone booking."""
+    device = request.device
+    data = _parse(TicketRequest, request)
+    queue = _queue(device, data["queue"], "queue")
+    item = None
+    if data["item"]:
+        item = ServiceItem.objects.filter(code=data["item"]).first()
+        if item is None:
+            raise _invalid("item", _("There is no service item {code}.").format(code=data["item"]))
+    ticket = actions.issue_ticket(
+        queue=queue, channel=CHANNEL_OF[device.kind], client_type=data["client_type"], item=item
+    )
+    response = json_response(ticket_json(ticket, follow_token=True), 201)
+    response["Location"] = reverse("devices:ticket", args=[ticket.follow_token])
+    return response
+
+
+@endpoint("GET", kinds=ISSUERS)
+def ticket(request, follow_token: str):
+    """A ticket of this hall, found by its follow code (the QR code on the ticket)."""
+    row = (
+        Ticket.objects.select_related("queue", "window", "target_window")
+        .filter(unit_id=request.device.unit_id, follow_token=follow_token)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return json_response(ticket_json(row))
+
+
+# --- displays ------------------------------------------------------------------------------
+
+
+@endpoint("GET", kinds=(DeviceKind.DISPLAY,))
+def display(request):
+    """What the hall display shows: the latest calls, the waiting counts, the commitments.
+    ``last_event`` is the id to resume the live event stream from."""
+    device = request.device
+    unit_id = device.unit_id
+    day = timezone.localdate()
+    counts = dict(
+        Ticket.objects.filter(unit_id=unit_id, service_day=day, status=TicketStatus.WAITING)
+        .values_list("queue_id")
+        .annotate(n=Count("id"))
+    )
+    calls = HallEvent.objects.filter(unit_id=unit_id, kind="call", at__gte=_today_start())
+    data = {
+        "unit": device.unit.name,
+        "service_day": day.isoformat(),
+        "queues": [
+            {"queue": queue.prefix, "name": queue.name, "waiting": counts.get(queue.pk, 0)}
+            for queue in Queue.objects.filter(unit_id=unit_id, active=True).order_by("prefix")
+        ],
+        "calls": [
+            {
+                "id": event.pk,
+                "at": _moment(event.at),
+                "ticket": event.data.get("ticket", ""),
+                "window": event.data.get("window"),
+                "window_name": event.data.get("window_name", ""),
+                "staff_no": event.data.get("staff_no", ""),
+                "recall": bool(event.data.get("recall")),
+            }
+            for event in calls.order_by("-id")[:LATEST_CALLS]
+        ],
+        "commitments": [
+            {"level": row.level, "text": row.text}
+            for row in Commitment.objects.filter(unit_id=unit_id, active=True).order_by(
+                "level", "order"
+            )
+        ],
+        "last_event": HallEvent.objects.filter(unit_id=unit_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0,
+        "window": window_json(device.window, _window_state(device.window))
+        if device.window_id
+        else None,
+    }
+    return json_response(data)
+
+
+# --- counter terminals and rating pads -----------------------------------------------------
+
+
+def _device_window(device: Device) -> Window:
+    if device.window_id is None:
+        raise PermissionDenied(_("This device is not placed at a window."))
+    return device.window
+
+
+@endpoint("GET", kinds=(DeviceKind.COUNTER_TERMINAL, DeviceKind.RATING_PAD))
+def window(request):
+    """The device's window: open or not, the clerk at work (staff number, N-3.1), the
+    current ticket."""
+    at = _device_window(request.device)
+    return json_response({"window": window_json(at, _window_state(at))})
+
+
+def _clerk_at(window: Window):
+    """The staff member working at ``window`` now: the one who opened it."""
+    state = WindowState.objects.select_related("clerk").filter(window=window).first()
+    if state is None or state.status == WindowStatus.CLOSED or state.clerk is None:
+        raise Conflict(
+            "window_unattended",
+            _("Nobody is working at this window: the clerk opens it at the counter desk first."),
+        )
+    return state.clerk
+
+
+def _window_result(at: Window, ticket: Ticket | None) -> dict:
+    if ticket is not None:
+        ticket = Ticket.objects.select_related("queue", "window", "target_window").get(pk=ticket.pk)
+    return {
+        "ticket": ticket_json(ticket) if ticket else None,
+        "window": window_json(at, _window_state(at)),
+    }
+
+
+def window_action(action):
+    """An endpoint for one of the clerk's actions that take no arguments."""
+
+    @endpoint("POST", kinds=(DeviceKind.COUNTER_TERMINAL,))
+    def view(request):
+        at = _device_window(request.device)
+        json_body(request)  # a body, if any, must still be JSON
+        ticket = action(_clerk_at(at), at)
+        return json_response(_window_result(at, ticket))
+
+    return view
+
+
+call_next = window_action(actions.call_next)
+recall = window_action(actions.recall)
+skip = window_action(actions.skip_no_show)
+start = window_action(actions.start_service)
+finish = window_action(actions.finish_service)
+
+
+@endpoint("POST", kinds=(DeviceKind.COUNTER_TERMINAL,))
+def transfer(request):
+    """Send the current client to another queue or window, with the reason (P-W18)."""
+    device = request.device
+    at = _device_window(device)
+    data = _parse(TransferRequest, request)
+    to_queue = _queue(device, data["to_queue"], "to_queue") if data["to_queue"] else None
+    to_window = None
+    if data["to_window"] is not None:
+        to_window = Window.objects.filter(unit_id=device.unit_id, number=data["to_window"]).first()
+        if to_window is None:
+            raise _invalid(
+                "to_window",
+                _("This hall has no window {number}.").format(number=data["to_window"]),
+            )
+    if to_window == at:
+        raise _invalid("to_window", _("Transfer within this hall, to another queue or window."))
+    ticket = actions.transfer(
+        _clerk_at(at), at, reason=data["reason"], to_queue=to_queue, to_window=to_window
+    )
+    return json_response(_window_result(at, ticket))
