@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from .ledger import BENCHMARKS, RUN_ORDER
+        from . import http, ledger
+
+        BENCHMARKS = {**ledger.BENCHMARKS, **http.BENCHMARKS}  # noqa: N806
+        RUN_ORDER = ledger.RUN_ORDER + http.RUN_ORDER  # noqa: N806
 
         chosen = {name: run for name, run in BENCHMARKS.items() if options.name in name}
         if not chosen:

@@ -58,9 +58,10 @@ def ticket_json(ticket: Ticket, *, follow_token: bool = False) -> dict:
         "window": ticket.window.number if ticket.window_id else None,
         "target_window": ticket.target_window.number if ticket.target_window_id else None,
         "recalls": ticket.recalls,
-        "ahead": ahead_of(ticket) if waiting else None,
-        "estimated_wait_minutes": estimated_wait_minutes(ticket) if waiting else None,
     }
+    ahead = ahead_of(ticket) if waiting else None
+    data["ahead"] = ahead
+    data["estimated_wait_minutes"] = estimated_wait_minutes(ticket, ahead) if waiting else None
     if follow_token:
         data["follow_token"] = ticket.follow_token
     return data

@@ -53,11 +53,16 @@ def open_windows(queue_id: int) -> int:
     return WindowState.objects.filter(window_id__in=window_ids, status=WindowStatus.OPEN).count()
 
 
-def estimated_wait_minutes(ticket: Ticket) -> int | None:
-    """Minutes until the ticket is called; None when no window serving its queue is open."""
+def estimated_wait_minutes(ticket: Ticket, ahead: int | None = None) -> int | None:
+    """Minutes until the ticket is called; None when no window serving its queue is open.
+
+    ``ahead`` is the count of :func:`ahead_of` when the caller has it already.
+    """
     if ticket.status != TicketStatus.WAITING:
         return 0
     windows = open_windows(ticket.queue_id)
     if windows == 0:
         return None
-    return round((ahead_of(ticket) + 1) * average_service_minutes(ticket.queue_id) / windows)
+    if ahead is None:
+        ahead = ahead_of(ticket)
+    return round((ahead + 1) * average_service_minutes(ticket.queue_id) / windows)

@@ -504,7 +504,7 @@ def _figures(ticket: Ticket) -> dict:
     }
     if ticket.status == TicketStatus.WAITING:
         figures["ahead"] = estimates.ahead_of(ticket)
-        minutes = estimates.estimated_wait_minutes(ticket)
+        minutes = estimates.estimated_wait_minutes(ticket, ahead=figures["ahead"])
         figures["wait_minutes"] = minutes
         figures["wait_text"] = (
             _("No window for this queue is open yet.")
