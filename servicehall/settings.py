@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "servicehall.queueing",
     "servicehall.devices",
     "servicehall.appointments",
+    "servicehall.cases",
     "servicehall.portal",
 ]
 

@@ -419,6 +419,13 @@ def _notice(
     return notice
 
 
+def _notice_record(notice: OneTimeNotice) -> dict:
+    """The notice's state, recorded in the case action's one entry (see ledger.verify)."""
+    from servicehall.catalogue.actions import notice_state
+
+    return {"subject": f"catalogue.onetimenotice:{notice.pk}", "state": notice_state(notice)}
+
+
 def _locked(case: Case) -> Case:
     return (
         Case.objects.select_for_update(of=("self",))
@@ -541,6 +548,7 @@ def request_correction(
         _record(
             case, "cases.correction_requested", actor=clerk, escalation=escalation,
             notice=notice.number, missing=[material.pk for material in missing],
+            also=[_notice_record(notice)],
         )  # fmt: skip
     return case
 
@@ -682,7 +690,11 @@ def _send_back(
         case.materials_not_applicable.remove(*missing)
         case.suspended_at = timezone.now()
         fields.append("suspended_at")
-        extra |= {"notice": notice.number, "missing": [material.pk for material in missing]}
+        extra |= {
+            "notice": notice.number,
+            "missing": [material.pk for material in missing],
+            "also": [_notice_record(notice)],
+        }
     elif missing:
         raise CaseError({"missing": _("Materials are asked for only when going to correction.")})
     case.stage = to_stage

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import DataError, connection
+from django.db.models import Q
 
 from . import merkle, notes
 from .actions import hasher
@@ -22,6 +23,8 @@ from .models import Checkpoint, LedgerEntry, LedgerHead
 from .registry import reconcilers
 
 CHUNK = 2000
+# Canonical JSON has no spaces, so an entry naming other subjects contains exactly this.
+ALSO_MARK = '"also":['
 
 # One unit's entries in sequence order, read by keyset pages (memory stays flat) with a
 # raw cursor: the ORM's row machinery and SQLite's datetime converters cost more than all
@@ -234,23 +237,37 @@ def verify_unit(unit_id: int, summary: Summary) -> Problem | None:
 
 
 def reconcile(summary: Summary) -> Iterator[Problem]:
-    """Every registered business row must equal the state its latest entry recorded."""
+    """Every registered business row must equal the state its latest entry recorded.
+
+    An entry records its subject's state under ``state``; an action that changes other
+    rows too (a case's correction creates its one-time notice) records theirs under
+    ``also``: ``[{"subject": "type:id", "state": {...}}]``, one entry for one action.
+    """
     for reconciler in reconcilers():
         latest: dict[str, tuple[int, int, dict]] = {}
-        # Latest entry per subject: one pass over this subject type's entries, in order.
+        # Latest state per subject, in ledger order: the subject's own entries and the
+        # entries that name it among their other subjects.
         rows = (
-            LedgerEntry.objects.filter(subject_type=reconciler.subject_type)
+            LedgerEntry.objects.filter(
+                Q(subject_type=reconciler.subject_type) | Q(payload__contains=ALSO_MARK)
+            )
             .order_by("unit_id", "seq")
-            .values_list("subject_id", "unit_id", "seq", "payload")
+            .values_list("subject_type", "subject_id", "unit_id", "seq", "payload")
         )
-        for subject_id, unit_id, seq, payload in rows.iterator(CHUNK):
+        prefix = reconciler.subject_type + ":"
+        for subject_type, subject_id, unit_id, seq, payload in rows.iterator(CHUNK):
             data = json.loads(payload)
-            if "state" not in data:
-                continue
-            if data["state"] is None:  # the action removed the row
-                latest.pop(subject_id, None)
-            else:
-                latest[subject_id] = (unit_id, seq, data["state"])
+            states = []
+            if subject_type == reconciler.subject_type and "state" in data:
+                states.append((subject_id, data["state"]))
+            for other in data.get("also", ()):
+                if isinstance(other, dict) and str(other.get("subject", "")).startswith(prefix):
+                    states.append((other["subject"][len(prefix) :], other.get("state")))
+            for key, state in states:
+                if state is None:  # the action removed the row
+                    latest.pop(key, None)
+                else:
+                    latest[key] = (unit_id, seq, state)
         for row in reconciler.model._default_manager.order_by("pk").iterator(CHUNK):
             summary.rows_reconciled += 1
             recorded = latest.pop(str(row.pk), None)

@@ -68,12 +68,6 @@ def test_a_card_that_disappears_is_found(lifecycle):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the case's one entry records its one-time notice, but the notice's reconciler "
-    "(catalogue.onetimenotice) looks for an entry about the notice itself; needs the ledger "
-    "to reconcile secondary subjects of an entry",
-)
 def test_a_case_with_its_one_time_notice_reconciles(desk):
     in_correction(desk)
     assert _problems("catalogue.onetimenotice") == []

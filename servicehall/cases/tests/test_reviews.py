@@ -55,6 +55,12 @@ def test_first_review_sends_back_to_correction_with_the_reason_and_the_notice(de
         "state": None, "case": case.number, "escalation": None, "from": "first_review",
         "to": "correction", "reason": "银行卡复印件不清晰", "notice": notice.number,
         "missing": [bank_card.pk],
+        # The notice's own state, so that `ledger verify` reconciles it with this entry.
+        "also": [{
+            "subject": f"catalogue.onetimenotice:{notice.pk}",
+            "state": {"clerk": desk.reviewer.pk, "missing": [bank_card.pk],
+                      "number": notice.number, "version": case.version_id},
+        }],
     }  # fmt: skip
 
 
