@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system-deps
 
 # Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests,
-# poppler-utils to read PDFs back in the tests.
+# poppler-utils to read PDFs back in the tests, espeak-ng for the spoken calls and sox to
+# check their audio.
 # Installed only where this machine allows it (root with apt-get); otherwise a note.
 system-deps:
 	@missing=""; \
@@ -28,6 +29,8 @@ system-deps:
 	test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || missing="$$missing fonts-wqy-zenhei"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
