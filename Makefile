@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+EVENTS_PORT ?= 8001
 # CI runs the whole suite again on this PostgreSQL server.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/servicehall
 
@@ -46,15 +47,21 @@ demo: install
 	$(BIN)/servicehall compilemessages --ignore '.venv' --verbosity 0
 	$(BIN)/servicehall demo-data
 	@echo
-	@echo "ServiceHall is starting on http://$(HOST):$(PORT)/"
+	@echo "ServiceHall is starting on http://$(HOST):$(PORT)/ (live events on port $(EVENTS_PORT))"
 	@echo "  Portal          http://$(HOST):$(PORT)/"
 	@echo "  Service norms   http://$(HOST):$(PORT)/norms/"
 	@echo "  Commitments     http://$(HOST):$(PORT)/commitments/"
 	@echo "  Staff login     http://$(HOST):$(PORT)/accounts/login/"
 	@echo "  Administration  http://$(HOST):$(PORT)/admin/"
+	@echo "  Hall display    http://$(HOST):$(PORT)/hall/display/OFF-LJ-SS/"
+	@echo "  Kiosk           http://$(HOST):$(PORT)/hall/kiosk/OFF-LJ-SS/"
+	@echo "  Counter desk    http://$(HOST):$(PORT)/hall/desk/1/  (log in as clerk)"
 	@echo "Administrators and supervisors also need a second-factor code:"
 	@echo "  $(BIN)/servicehall demo-otp USERNAME   (stands in for the authenticator app)"
 	@echo
+	@# The event stream (SSE for the hall displays) runs beside the WSGI server and stops with it.
+	$(BIN)/servicehall eventstream --host $(HOST) --port $(EVENTS_PORT) & events=$$!; \
+	trap 'kill $$events 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/servicehall serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

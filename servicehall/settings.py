@@ -185,6 +185,9 @@ LEDGER_SIGNER_KEY = secret_in_var("LEDGER_SIGNER_KEY", VAR_DIR, _generate_ledger
 
 # --- Events -------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Where hall displays reach `servicehall eventstream`: a full URL, or ":PORT" on the page's
+# own host. Displays fall back to polling the WSGI app when it cannot be reached.
+EVENTSTREAM_URL = env_str("EVENTSTREAM_URL", ":8001")
 
 # --- Logging: to stderr, the process manager keeps it ----------------------------------------
 LOGGING = {
