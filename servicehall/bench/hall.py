@@ -19,7 +19,7 @@ first in a quiet hall, then while the issuers run at full speed; each call's lat
 from just before ``call_next`` (the click) until a display receives the frame, over every
 display (goal p99 at most 250 ms). Shown beside it, from the same run: the latency from
 the commit (``call_next`` returned), and ``call_next``'s own duration, which on SQLite
-includes waiting for the database's one write lock.
+includes waiting for the database's one write lock while the issuers hold it.
 
 Both run twice: polling the outbox (no REDIS_URL: the default of ``make demo``) and, when a
 Redis server answers on 127.0.0.1:6379, through Redis pub/sub on a channel of the run's
@@ -295,6 +295,9 @@ def clerk_worker(barrier, windows: list, calls: int, seed: int, redis_url: str, 
             finish_service(clerk, window)
         started = time.monotonic()
         ticket = call_next(clerk, window)
+        if ticket is None:
+            # Nobody waiting: the service day changed at midnight during the run.
+            raise RuntimeError("call_next found nobody waiting; run the benchmark again")
         made.append((ticket.code, started, time.monotonic() - started))
         time.sleep(rng.uniform(0.02, 0.08))
     return made
@@ -502,7 +505,7 @@ def _latency_result(label: str, made: list, stream: dict, displays: dict) -> Res
         [
             f"{len(made)} calls x {DISPLAYS} displays, from the click: {line(click)}",
             f"from the commit (call_next returned): {line(commit)}",
-            f"reference, call_next itself (waiting for the write lock, commit): {line(action)}",
+            f"reference, call_next itself (locks, ledger, commit): {line(action)}",
             f"stream: {stream['ticks']} poll ticks, {stream['queries']} outbox queries "
             f"(one per unit and tick), {stream['cpu']:.0%} of a core",
         ],
