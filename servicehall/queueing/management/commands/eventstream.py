@@ -51,9 +51,11 @@ class Command(BaseCommand):
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, stopping.set)
         port = await stream.start(host, port)
-        source = (
-            f"Redis channel {stream.channel}" if stream.redis_url else "polling the outbox"
-        ) + f" every {stream.poll_seconds * 1000:.0f} ms"
+        every = f"every {stream.poll_seconds * 1000:.0f} ms"
+        if stream.redis_url:
+            source = f"Redis channel {stream.channel}, and the outbox {every}"
+        else:
+            source = f"polling the outbox {every}"
         self.stdout.write(f"Hall events on http://{host}:{port}/hall/events/<unit code> ({source})")
         self.stdout.flush()
         await stopping.wait()
