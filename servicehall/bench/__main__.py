@@ -132,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from . import http, ledger
+        from . import hall, http, ledger
 
-        BENCHMARKS = {**ledger.BENCHMARKS, **http.BENCHMARKS}  # noqa: N806
-        RUN_ORDER = ledger.RUN_ORDER + http.RUN_ORDER  # noqa: N806
+        BENCHMARKS = {**ledger.BENCHMARKS, **http.BENCHMARKS, **hall.BENCHMARKS}  # noqa: N806
+        RUN_ORDER = ledger.RUN_ORDER + http.RUN_ORDER + hall.RUN_ORDER  # noqa: N806
 
         chosen = {name: run for name, run in BENCHMARKS.items() if options.name in name}
         if not chosen:
