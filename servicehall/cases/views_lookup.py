@@ -1,0 +1,127 @@
+"""The public progress lookup (N-5.6a/d): a client types the receipt number and the last
+four characters of the ID number or of the phone number and sees where the case stands.
+
+It shows only the item, the stage, the dates and the handling clerk's 工号: no name, no
+masked number, nothing else of the applicant. A wrong number and a wrong last four give
+the same answer, so the page does not tell which receipt numbers exist.
+
+Guessing four characters is cheap, so failed lookups are counted per client address: after
+``MAX_FAILURES`` within ``WINDOW`` seconds the address is refused for ``BLOCK`` seconds.
+The counts live in Django's cache; with the default local-memory cache they are per
+process, which holds for the single WSGI process we run. With several processes or
+servers, point ``CACHES`` at a shared cache (Redis, the database) for the limit to hold.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .choices import Stage
+from .forms_lookup import LookupForm
+from .models import Case
+
+MAX_FAILURES = 10
+WINDOW = 10 * 60  # seconds in which MAX_FAILURES failed lookups block an address
+BLOCK = 10 * 60  # seconds an address is then refused
+
+NOT_FOUND = _(
+    "No case matches this receipt number and these four characters. Please check both "
+    "and try again."
+)
+TOO_MANY = _(
+    "Too many lookups failed from this connection. Please try again in 10 minutes, or ask "
+    "at any window."
+)
+
+
+def _client(request) -> str:
+    # REMOTE_ADDR is the reverse proxy's address when one is in front; it must then pass
+    # the client's address on (see the README), or every client shares one count.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _blocked(client: str) -> bool:
+    return cache.get(f"cases:lookup:block:{client}") is not None
+
+
+def _failed(client: str) -> None:
+    """Count a failed lookup; the count's window starts with the first failure."""
+    key = f"cases:lookup:fail:{client}"
+    cache.add(key, 0, timeout=WINDOW)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, failures := 1, timeout=WINDOW)
+    if failures >= MAX_FAILURES:
+        cache.set(f"cases:lookup:block:{client}", True, timeout=BLOCK)
+        cache.delete(key)
+
+
+def progress(case: Case) -> dict:
+    """Everything the client may see of a case, and nothing more."""
+    local = timezone.localdate
+    return {
+        "item": case.version.name,
+        "stage": case.stage,
+        "stage_label": case.get_stage_display(),
+        "accepted_on": local(case.accepted_at) if case.accepted_at else None,
+        "promised_on": case.promised_date,
+        "deadline_warning": case.deadline_warning,
+        "completed_on": local(case.completed_at) if case.completed_at else None,
+        "completed": case.stage in (Stage.COMPLETED_APPROVED, Stage.COMPLETED_REFUSED),
+        "staff_no": case.handler.staff_no or "",
+    }
+
+
+def _look_up(request, form: LookupForm) -> tuple[dict | None, str | None, int]:
+    """(progress, error, status) for a bound form; counts the failures."""
+    client = _client(request)
+    if _blocked(client):
+        return None, str(TOO_MANY), 429
+    if not form.is_valid():
+        return None, None, 400
+    case = Case.objects.for_lookup(form.cleaned_data["number"], form.cleaned_data["last4"])
+    if case is None:
+        _failed(client)
+        return None, str(NOT_FOUND), 404
+    return progress(case), None, 200
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """The portal page. A GET may carry ``?number=`` (the receipt's QR code) to fill it in."""
+    if request.method == "GET":
+        form = LookupForm(initial={"number": request.GET.get("number", "")[:40]})
+        return render(request, "cases/lookup.html", {"form": form})
+    form = LookupForm(request.POST)
+    found, error, status = _look_up(request, form)
+    if error:
+        form.add_error(None, error)
+    return render(
+        request,
+        "cases/lookup.html",
+        {"form": form, "progress": found},
+        status=429 if status == 429 else 200,
+    )
+
+
+@csrf_exempt  # no session or cookie is used: the two values are the credential
+@never_cache
+@require_POST
+def lookup_json(request):
+    """The same lookup for the telephone system: form-encoded ``number`` and ``last4``
+    in, the same fields as the page out (dates as ISO strings, the stage as its code and
+    its label in the request's language); the same failure count as the page."""
+    found, error, status = _look_up(request, LookupForm(request.POST))
+    if found is None:
+        errors = {400: "invalid", 404: "not_found", 429: "too_many"}
+        return JsonResponse({"error": errors[status], "message": error or ""}, status=status)
+    return JsonResponse(found)  # DjangoJSONEncoder: ISO dates, labels as text
