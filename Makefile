@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) system-deps
 
 # Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests,
-# poppler-utils to read PDFs back in the tests, espeak-ng for the spoken calls and sox to
-# check their audio.
+# poppler-utils to read PDFs back in the tests, espeak-ng for the spoken calls, sox to
+# check their audio, zbar-tools to read the receipts' QR codes back.
 # Installed only where this machine allows it (root with apt-get); otherwise a note.
 system-deps:
 	@missing=""; \
@@ -32,6 +32,7 @@ system-deps:
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
