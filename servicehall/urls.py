@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("servicehall.devices.urls")),
     path("appointments/", include("servicehall.appointments.urls")),
     path("supervision/", include("servicehall.supervision.urls")),
+    path("cases/", include("servicehall.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -19,7 +19,7 @@ from ..personal import mask_phone
 from ..views_lookup import MAX_FAILURES
 from .factories import DAY, accept, in_correction, local, make_desk, person, reviewed_twice
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicehall.cases.tests.lookup_urls")]
+pytestmark = pytest.mark.django_db
 
 PHONE = "13955554321"
 URL = "/cases/lookup/"

@@ -23,8 +23,6 @@ from .. import actions
 from ..documents import acceptance_entry, build_receipt
 from .factories import accept, in_correction, local
 
-pytestmark = pytest.mark.urls("servicehall.cases.tests.receipt_urls")
-
 ZBARIMG = shutil.which("zbarimg")
 
 
