@@ -10,24 +10,10 @@ without decrypting any row; the same index in another app finds the same person.
 
 from __future__ import annotations
 
-import functools
-
-from django.conf import settings
-
-from servicehall.lib.crypto import FieldCipher, parse_key
+from servicehall.lib.fieldcrypto import cipher, id_number_index
 
 ID_NUMBER_COLUMN = "appointments.appointment.id_number"
 MOBILE_COLUMN = "appointments.appointment.mobile"
-
-
-@functools.lru_cache(maxsize=4)
-def _cipher(key_text: str, algorithm: str) -> FieldCipher:
-    return FieldCipher(parse_key(key_text), algorithm)
-
-
-def cipher() -> FieldCipher:
-    """The cipher of the current settings (cached per key and algorithm)."""
-    return _cipher(settings.FIELD_ENCRYPTION_KEY, settings.FIELD_CIPHER)
 
 
 def associated_data(column: str, code: str) -> bytes:
@@ -42,6 +28,4 @@ def decrypt(column: str, code: str, token: str) -> str:
     return cipher().decrypt(token, associated_data(column, code))
 
 
-def id_number_index(normalized: str) -> str:
-    """The blind index of a normalised ID number (``normalize_id_number``)."""
-    return cipher().blind_index(normalized)
+__all__ = ["cipher", "id_number_index", "encrypt", "decrypt", "associated_data"]

@@ -19,7 +19,7 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
-from servicehall.appointments.personal import cipher, id_number_index
+from servicehall.lib.fieldcrypto import cipher, id_number_index
 from servicehall.lib.idnumbers import InvalidMobile, mask_mobile, normalize_mobile
 
 __all__ = [

@@ -286,7 +286,11 @@ class HallEvent(models.Model):
     class Meta:
         verbose_name = _("hall event")
         verbose_name_plural = _("hall events")
-        indexes = [models.Index(fields=["unit", "id"], name="hall_event_unit_id")]
+        indexes = [
+            models.Index(fields=["unit", "id"], name="hall_event_unit_id"),
+            # Today's calls of a unit (the device API's display) without a history scan.
+            models.Index(fields=["unit", "kind", "at"], name="hall_event_unit_kind_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id}#{self.pk} {self.kind}"
