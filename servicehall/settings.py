@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "servicehall.devices",
     "servicehall.appointments",
     "servicehall.cases",
+    "servicehall.feedback",
+    "servicehall.complaints",
     "servicehall.portal",
 ]
 

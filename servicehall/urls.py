@@ -15,6 +15,8 @@ urlpatterns = [
     path("appointments/", include("servicehall.appointments.urls")),
     path("supervision/", include("servicehall.supervision.urls")),
     path("cases/", include("servicehall.cases.urls")),
+    path("feedback/", include("servicehall.feedback.urls")),
+    path("complaints/", include("servicehall.complaints.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
