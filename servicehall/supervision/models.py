@@ -46,3 +46,14 @@ class Detection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clause} {self.subject_type}:{self.subject_id}"
+
+
+from .violations import Accountability, AccountabilityMeasure, Violation  # noqa: E402
+
+__all__ = [
+    "Accountability",
+    "AccountabilityMeasure",
+    "Detection",
+    "DetectionStatus",
+    "Violation",
+]

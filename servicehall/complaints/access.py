@@ -1,0 +1,102 @@
+"""Who sees which complaint, and who sees the complainant's identity (N-6.1, D-10).
+
+* The complaint handlers — the heads on duty (``Role.HEAD_ON_DUTY``) of the complaint's
+  unit and the staff member a head assigned as its handler — see the complaint and the
+  complainant's identity: masked, and in full only through a logged view (D-10). The staff
+  member concerned never handles it, and never sees the identity, even as a head.
+* The supervisors of a department above the unit see the complaint read-only, without
+  the identity: supervising how complaints are handled is their task (N-6.2), who
+  complained is not their business.
+* Everyone else — the unit's other clerks (the staff member concerned among them), its
+  administrator, other units, social supervisors, the system, security and audit
+  administrators — sees nothing of it (404).
+* The complainant follows it with the tracking number and secret code, without any
+  personal data (``views_public.track``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+
+from servicehall.org.choices import Role
+from servicehall.supervision.violations import Violation
+
+from .models import Complaint
+
+
+def is_head_of(user, unit_id: int) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.HEAD_ON_DUTY
+        and user.unit_id == unit_id
+    )
+
+
+def is_handler(user, complaint: Complaint) -> bool:
+    """A complaint handler: a head on duty of its unit, or the handler assigned to it;
+    never the staff member concerned."""
+    if not getattr(user, "is_authenticated", False) or user.unit_id != complaint.unit_id:
+        return False
+    if complaint.staff_concerned_id is not None and complaint.staff_concerned_id == user.pk:
+        return False
+    return user.role == Role.HEAD_ON_DUTY or (
+        complaint.handler_id is not None and complaint.handler_id == user.pk
+    )
+
+
+def may_see_identity(user, complaint: Complaint) -> bool:
+    return is_handler(user, complaint)
+
+
+def visible_complaints(user):
+    """The complaints ``user`` may open (each still checked with ``is_handler`` for the
+    identity and the step forms)."""
+    rows = Complaint.objects.all()
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return rows.none()
+    if user.role == Role.HEAD_ON_DUTY:
+        return rows.filter(unit_id=user.unit_id).exclude(staff_concerned=user)
+    if user.role == Role.CLERK:
+        return rows.filter(unit_id=user.unit_id, handler=user).exclude(staff_concerned=user)
+    if user.role == Role.SUPERVISOR:
+        return rows.filter(unit__path__startswith=user.unit.path)
+    return rows.none()
+
+
+def may_list(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.unit_id is not None
+        and user.role in (Role.HEAD_ON_DUTY, Role.CLERK, Role.SUPERVISOR)
+    )
+
+
+def may_enter(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.unit_id is not None
+        and user.role in (Role.CLERK, Role.HEAD_ON_DUTY)
+    )
+
+
+def get_complaint_for_user(user, number: str) -> Complaint:
+    """The complaint, with what its page needs, or 404 outside the user's sight."""
+    complaint = (
+        visible_complaints(user)
+        .filter(Q(number=number))
+        .select_related("unit", "clause", "staff_concerned", "handler", "referred_to_unit")
+        .first()
+    )
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+def violation_for(complaint: Complaint) -> Violation | None:
+    """The violation recorded from this complaint, if any (query, no change)."""
+    return (
+        Violation.objects.filter(source_type="complaints.complaint", source_id=str(complaint.pk))
+        .select_related("clause", "staff")
+        .first()
+    )

@@ -1,0 +1,45 @@
+"""The published complaint figures of a month (公开, N-6.1): for the portal's figures page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .choices import OPEN_STEPS, Step
+from .models import Complaint
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of the month and of the next, in the current (China's) time zone."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=zone)
+    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start, following
+
+
+def monthly_figures(unit_ids: Iterable[int], year: int, month: int, *, now=None) -> dict:
+    """Complaints, suggestions and reports of the units ``unit_ids`` in the month, counted in
+    one aggregate query:
+
+    * ``received``: received in the month, through any channel;
+    * ``closed``: archived in the month (the whole flow done, the reply given);
+    * ``overdue_open``: of those received in the month, the ones still open whose current
+      step is past its deadline now.
+    """
+    start, end = month_bounds(year, month)
+    now = now or timezone.now()
+    in_month = Q(received_at__gte=start, received_at__lt=end)
+    archived = Q(step=Step.ARCHIVED, archived_at__gte=start, archived_at__lt=end)
+    overdue = in_month & Q(step__in=OPEN_STEPS, step_due_at__lt=now)
+    return (
+        Complaint.objects.filter(unit_id__in=list(unit_ids))
+        .filter(in_month | archived)
+        .aggregate(
+            received=Count("pk", filter=in_month),
+            closed=Count("pk", filter=archived),
+            overdue_open=Count("pk", filter=overdue),
+        )
+    )

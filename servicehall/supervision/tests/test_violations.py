@@ -1,0 +1,110 @@
+"""Violations and accountability decisions (N-5.6e): recorded by the unit's head on duty or
+a supervisor of the department above, against an N- or D- id, never by or about oneself;
+each once; a refusal writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from servicehall.complaints.tests import factories as f
+from servicehall.ledger.models import LedgerEntry
+from servicehall.supervision import actions
+from servicehall.supervision.violations import Accountability, AccountabilityMeasure, Violation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def record(actor, world, **extra):
+    fields = dict(unit=world.office, clause=f.clause("D-05"), staff=world.clerk,
+                  description="服务时间看手机。")  # fmt: skip
+    fields.update(extra)
+    return actions.record_violation(actor, **fields)
+
+
+def counts() -> tuple[int, int, int]:
+    return LedgerEntry.objects.count(), Violation.objects.count(), Accountability.objects.count()
+
+
+def unchanged(callable_, *args, error=actions.SupervisionError, **kwargs):
+    before = counts()
+    with pytest.raises(error):
+        callable_(*args, **kwargs)
+    assert counts() == before
+
+
+def test_the_head_records_a_violation_found_through_a_complaint(world):
+    complaint = f.investigated(world)
+    row = record(world.head, world, source=complaint)
+    assert (row.source_type, row.source_id, row.source_ref) == (
+        "complaints.complaint", str(complaint.pk), complaint.number,
+    )  # fmt: skip
+    entry = LedgerEntry.objects.get(event_type="supervision.violation_recorded")
+    assert entry.subject_id == str(row.pk) and entry.unit == world.office
+
+
+def test_a_supervisor_above_records_and_decides(world):
+    row = record(world.supervisor, world)
+    decision = actions.decide_accountability(
+        world.supervisor, row, staff=world.clerk, measure=AccountabilityMeasure.TRANSFER,
+        reason="屡次违反。", decision_body="市局局务会",
+    )  # fmt: skip
+    assert decision.decided_by == world.supervisor and decision.unit == world.office
+    assert decision.get_measure_display() == "Transfer from the post"
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["clerk", "reviewer", "unit_admin", "social_supervisor", "system_admin", "security_admin",
+     "audit_admin", "outsider"],
+)  # fmt: skip
+def test_others_may_not_record(world, persona):
+    unchanged(record, getattr(world, persona), world, error=PermissionDenied)
+
+
+def test_a_supervisor_of_another_city_may_not(world):
+    from servicehall.org.choices import Role
+    from servicehall.testing import make_user
+
+    other = make_user("ma", Role.SUPERVISOR, world.other_city)
+    unchanged(record, other, world, error=PermissionDenied)
+
+
+def test_nobody_records_or_decides_about_themselves(world):
+    unchanged(record, world.head, world, staff=world.head, error=PermissionDenied)
+    row = record(world.head, world, staff=None)
+    unchanged(
+        actions.decide_accountability, world.head, row, staff=world.head,
+        measure="criticism", reason="x", error=PermissionDenied,
+    )  # fmt: skip
+
+
+def test_the_clause_is_a_norm_or_a_prohibition(world):
+    unchanged(record, world.head, world, clause=f.clause("P-W24"))
+    unchanged(record, world.head, world, description="  ")
+    unchanged(record, world.head, world, staff=world.outsider)
+
+
+def test_a_violation_is_recorded_once_per_source_and_clause(world):
+    complaint = f.investigated(world)
+    record(world.head, world, source=complaint)
+    unchanged(record, world.head, world, source=complaint)
+    # Another clause of the same complaint is another violation.
+    record(world.head, world, source=complaint, clause=f.clause("D-06"))
+
+
+def test_an_accountability_decision_needs_staff_measure_and_reasons_and_is_made_once(world):
+    row = record(world.head, world)
+    decide = actions.decide_accountability
+    unchanged(decide, world.head, row, staff=world.outsider, measure="criticism", reason="x")
+    unchanged(decide, world.head, row, staff=world.clerk, measure="fine", reason="x")
+    unchanged(decide, world.head, row, staff=world.clerk, measure="criticism", reason=" ")
+    decide(world.head, row, staff=world.clerk, measure="criticism", reason="初次")
+    unchanged(decide, world.head, row, staff=world.clerk, measure="warning", reason="再次")
