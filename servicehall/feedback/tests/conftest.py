@@ -28,3 +28,11 @@ def clock() -> Iterator[time_machine.Traveller]:
     """The clock stands at 10:00 on DAY (a Monday); ``clock.move_to(...)`` moves it."""
     with time_machine.travel(local(DAY, 10), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def web():
+    """A browser asking for English pages (the interface is Chinese by default)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
