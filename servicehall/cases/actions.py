@@ -47,7 +47,15 @@ from .choices import (
     EscalationStatus,
     Stage,
 )
-from .models import Applicant, Case, CaseCounter, DeadlineCard, Escalation
+from .models import (
+    DOCUMENT_PREFIX,
+    Applicant,
+    Case,
+    CaseCounter,
+    DeadlineCard,
+    DocumentKind,
+    Escalation,
+)
 
 for name, description, clauses in (
     ("cases.accepted", "A case is accepted: materials received, promised date.",
@@ -101,6 +109,7 @@ def case_state(row: Case) -> dict:
         "completed_by": row.completed_by_id,
         "decision_rule": row.decision_rule,
         "decision_reason": row.decision_reason,
+        "decision_number": row.decision_number,
         "materials": sorted(row.materials.values_list("pk", flat=True)),
         "not_applicable": sorted(row.materials_not_applicable.values_list("pk", flat=True)),
         "notices": sorted(row.notices.values_list("pk", flat=True)),
@@ -272,15 +281,19 @@ def _record(case: Case, event: str, *, actor, **extra) -> None:
     )
 
 
-def _draw_case_number(unit) -> str:
-    """The next receipt number, e.g. ``SL-O1-2026-000012``: per unit and year, no gap, no
-    duplicate (the counter row is locked inside the action's transaction)."""
+def _draw_number(unit, kind: str = DocumentKind.RECEIPT) -> str:
+    """The next number of a kind of document, e.g. the receipt (and case) number
+    ``SL-O1-2026-000012``, the refusal notice's ``BSL-O1-2026-000003`` or the completion
+    notice's ``BJ-O1-2026-000007``: per unit, kind and year, no gap, no duplicate (the
+    counter row is locked inside the action's transaction, whose entry records it)."""
     year = timezone.localdate().year
-    CaseCounter.objects.bulk_create([CaseCounter(unit=unit, year=year)], ignore_conflicts=True)
-    counter = CaseCounter.objects.select_for_update().get(unit=unit, year=year)
+    CaseCounter.objects.bulk_create(
+        [CaseCounter(unit=unit, kind=kind, year=year)], ignore_conflicts=True
+    )
+    counter = CaseCounter.objects.select_for_update().get(unit=unit, kind=kind, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"SL-{unit.code}-{year}-{counter.last:06d}"
+    return f"{DOCUMENT_PREFIX[kind]}-{unit.code}-{year}-{counter.last:06d}"
 
 
 def _applicant(unit_id: int, details: ApplicantDetails) -> Applicant:
@@ -309,7 +322,12 @@ def _applicant(unit_id: int, details: ApplicantDetails) -> Applicant:
 def _sort_materials(
     version: ServiceItemVersion, received: Iterable[Material], not_applicable: Iterable[Material]
 ) -> tuple[list[Material], list[Material], list[Material]]:
-    """(received, not applicable, missing), all of ``version``'s list (D-09)."""
+    """(received, not applicable, missing), all of ``version``'s list (D-09).
+
+    Only a conditional material (needed in the case its ``when_needed`` states) may be
+    marked as not applying to the client: a required one is received or missing, so a
+    correction lists every required material missing, at once (N-5.6c, invariant 7).
+    """
     listed = {material.pk: material for material in version.materials.order_by("order", "pk")}
     got = {material.pk for material in received}
     spared = {material.pk for material in not_applicable}
@@ -319,6 +337,14 @@ def _sort_materials(
         )
     if got & spared:
         raise CaseError({"materials": _("A material is either received or not applicable.")})
+    if required := [listed[pk] for pk in listed if pk in spared and not listed[pk].is_conditional]:
+        raise CaseError(
+            {
+                "not_applicable": _("Always required, so never “not applicable”: {names}.").format(
+                    names="、".join(material.name for material in required)
+                )
+            }
+        )
     missing = [material for pk, material in listed.items() if pk not in got | spared]
     return (
         [listed[pk] for pk in listed if pk in got],
@@ -383,7 +409,7 @@ def _create_case(clerk, opening: _Opening, *, stage: str, now, **fields) -> Case
     accepted at once (``accepted_at`` among ``fields``) gets its deadlines."""
     opening.applicant.save(force_insert=True)
     case = Case(
-        unit_id=opening.unit_id, number=_draw_case_number(clerk.unit), version=opening.version,
+        unit_id=opening.unit_id, number=_draw_number(clerk.unit), version=opening.version,
         applicant=opening.applicant, channel=opening.channel, ticket=opening.ticket,
         owner=opening.owner, agent=opening.agent, handler=opening.agent or clerk,
         green_reason=opening.green_reason, stage=stage, received_at=now,
@@ -566,8 +592,10 @@ def refuse_acceptance(
     ticket: Ticket | None = None,
 ) -> Case:
     """Do not accept (不予受理): only with the rule it rests on and an explanation (N-2.1,
-    N-5.3). Either a new request (``version``, ``applicant``, ``channel``), or a case still
-    waiting for corrections before acceptance (``case``), whose client proves ineligible."""
+    N-5.3, D-06). Either a new request (``version``, ``applicant``, ``channel``), or a case
+    still waiting for corrections before acceptance (``case``), whose client proves
+    ineligible. The refusal notice's number (``decision_number``) is drawn here and
+    recorded in the entry's state, so the printed notice is provable."""
     if case is not None:
         item, unit_id = case.version.item, case.unit_id
         grant = _authorize(clerk, unit_id=unit_id, item=item, stage=CaseStage.ACCEPT, case=case)
@@ -592,6 +620,7 @@ def refuse_acceptance(
             "completed_at": now,
         }  # fmt: skip
         if case is None:
+            decision["decision_number"] = _draw_number(clerk.unit, DocumentKind.REFUSAL)
             case = _create_case(clerk, opening, stage=Stage.NOT_ACCEPTED, now=now, **decision)
             case.materials.set(got)
         else:
@@ -601,6 +630,7 @@ def refuse_acceptance(
                 raise CaseError(
                     _("This case was accepted already: complete it as refused instead.")
                 )
+            decision["decision_number"] = _draw_number(case.unit, DocumentKind.REFUSAL)
             for field, value in decision.items():
                 setattr(case, field, value)
             case.stage, case.handler = Stage.NOT_ACCEPTED, case.agent or clerk
@@ -831,7 +861,9 @@ def send_back(
 
 
 def complete(actor, case: Case, *, approved: bool, rule: str = "", reason: str = "") -> Case:
-    """办结: approved, or refused with the rule it rests on and the reason (N-2.1)."""
+    """办结: approved, or refused with the rule it rests on and the reason (N-2.1). The
+    completion notice's number (``decision_number``) is drawn here and recorded in the
+    entry's state, so the printed notice is provable."""
     case = _fresh(case)
     grant = _authorize(
         actor, unit_id=case.unit_id, item=case.version.item, stage=CaseStage.COMPLETE, case=case
@@ -849,12 +881,13 @@ def complete(actor, case: Case, *, approved: bool, rule: str = "", reason: str =
         case.stage = Stage.COMPLETED_APPROVED if approved else Stage.COMPLETED_REFUSED
         case.completed_by, case.completed_at = actor, now
         case.decision_rule, case.decision_reason = rule[:300], reason
+        case.decision_number = _draw_number(case.unit, DocumentKind.COMPLETION)
         case.handler = case.agent or actor
         fields = deadlines.refresh(case)
         case.save(
             update_fields=[
                 "stage", "completed_by", "completed_at", "decision_rule", "decision_reason",
-                "handler", *fields,
+                "decision_number", "handler", *fields,
             ]
         )  # fmt: skip
         _record(

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,27 @@ from .choices import (
     EscalationStatus,
     Stage,
 )
+
+#: A completed case: approved or refused (not a case refused at acceptance).
+COMPLETED_STAGES = (Stage.COMPLETED_APPROVED, Stage.COMPLETED_REFUSED)
+
+
+class DocumentKind(models.TextChoices):
+    """The numbered documents of a case, each drawn from its own yearly sequence per unit:
+    the acceptance receipt (its number is the case's), the refusal notice (不予受理告知书,
+    N-2.1, N-5.3) and the completion notice (办结通知书)."""
+
+    RECEIPT = "receipt", _("Acceptance receipt")
+    REFUSAL = "refusal", _("Refusal notice")
+    COMPLETION = "completion", _("Completion notice")
+
+
+#: The prefix of each kind's numbers: 受理 (SL), 不予受理 (BSL), 办结 (BJ).
+DOCUMENT_PREFIX = {
+    DocumentKind.RECEIPT: "SL",
+    DocumentKind.REFUSAL: "BSL",
+    DocumentKind.COMPLETION: "BJ",
+}
 
 
 def _new_ref() -> str:
@@ -130,9 +152,13 @@ class Applicant(models.Model):
 
 
 class CaseCounter(models.Model):
-    """The last receipt number issued per unit and year; locked while a number is drawn."""
+    """The last number issued per unit, kind of document and year (receipts, refusal
+    notices, completion notices); locked while a number is drawn."""
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=DocumentKind.choices, default=DocumentKind.RECEIPT
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     last = models.PositiveIntegerField(_("last number"), default=0)
 
@@ -140,11 +166,13 @@ class CaseCounter(models.Model):
         verbose_name = _("case number counter")
         verbose_name_plural = _("case number counters")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="case_counter_unit_year")
+            models.UniqueConstraint(
+                fields=["unit", "kind", "year"], name="case_counter_unit_kind_year"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.year}: {self.last}"
+        return f"{self.unit_id} {self.kind} {self.year}: {self.last}"
 
 
 class CaseQuerySet(models.QuerySet):
@@ -300,6 +328,9 @@ class Case(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     decision_rule = models.CharField(_("rule the refusal rests on"), max_length=300, blank=True)
     decision_reason = models.TextField(_("reason or explanation"), blank=True)
+    decision_number = models.CharField(
+        _("number of the refusal or completion notice"), max_length=40, blank=True
+    )
 
     limit_days = models.PositiveSmallIntegerField(
         _("time limit (working days)"), null=True, blank=True
@@ -342,6 +373,12 @@ class Case(models.Model):
                 condition=~Q(stage__in=RUNNING_STAGES)
                 | Q(accepted_at__isnull=False, due_at__isnull=False),
                 name="case_running_has_deadline",
+            ),
+            # Each refusal or completion notice has its own number (N-2.1, N-5.3).
+            models.UniqueConstraint(
+                fields=["decision_number"],
+                condition=~Q(decision_number=""),
+                name="case_decision_number_unique",
             ),
         ]
         indexes = [
@@ -386,6 +423,40 @@ class Case(models.Model):
         if self.completed_at is None or self.due_at is None:
             return None
         return self.completed_at <= self.due_at
+
+    # The case's documents, as PDFs for the counter staff of its unit (views_documents).
+
+    @property
+    def receipt_pdf_url(self) -> str:
+        """The acceptance receipt (受理回执), once accepted; "" before."""
+        if self.accepted_at is None:
+            return ""
+        return reverse("cases:receipt-pdf", args=[self.number])
+
+    @property
+    def refusal_pdf_url(self) -> str:
+        """The refusal notice (不予受理告知书, N-2.1, N-5.3) of a case not accepted."""
+        if self.stage != Stage.NOT_ACCEPTED or not self.decision_number:
+            return ""
+        return reverse("cases:refusal-pdf", args=[self.number])
+
+    @property
+    def completion_pdf_url(self) -> str:
+        """The completion notice (办结通知书) of a completed case."""
+        if self.stage not in COMPLETED_STAGES or not self.decision_number:
+            return ""
+        return reverse("cases:completion-pdf", args=[self.number])
+
+    @property
+    def notice_pdf_url(self) -> str:
+        """The latest one-time notice (一次性告知单, N-5.6c) of the case, with the case's
+        number on it; "" if corrections were never asked for. One query: for a case's
+        page, not for lists (``notice_pdf_url_for`` names a given notice)."""
+        number = self.notices.order_by("-at", "-pk").values_list("number", flat=True).first()
+        return self.notice_pdf_url_for(number) if number else ""
+
+    def notice_pdf_url_for(self, notice_number: str) -> str:
+        return reverse("cases:notice-pdf", args=[self.number, notice_number])
 
 
 class Escalation(models.Model):

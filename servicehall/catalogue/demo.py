@@ -12,7 +12,14 @@ import yaml
 from django.db import transaction
 
 from .actions import publish
-from .models import Category, Material, PolicyBasis, ServiceItem, ServiceItemVersion
+from .models import (
+    Category,
+    Material,
+    MaterialNeed,
+    PolicyBasis,
+    ServiceItem,
+    ServiceItemVersion,
+)
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_items.yaml"
 
@@ -59,6 +66,7 @@ def load_demo_catalogue(*, unit, actor, path: Path = DATA_FILE) -> int:
                 Material.objects.create(
                     version=version, order=order, name=material["name"], form=material["form"],
                     copies=material.get("copies", 1), when_needed=material.get("when", ""),
+                    need=material.get("need", MaterialNeed.ALWAYS),
                     notes=material.get("notes", ""), has_sample=bool(material.get("sample")),
                 )  # fmt: skip
             publish(actor, version)

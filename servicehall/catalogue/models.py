@@ -215,8 +215,21 @@ class PolicyBasis(_VersionPart):
         return f"{self.document} {self.article}".strip()
 
 
+class MaterialNeed(models.TextChoices):
+    """Whether every client brings a material, or only clients in the case its
+    ``when_needed`` states (a client's agent's ID card, say)."""
+
+    ALWAYS = "always", _("Always required")
+    CONDITIONAL = "conditional", _("Only where it applies")
+
+
 class Material(_VersionPart):
-    """A material the client brings (N-5.2); the one-time notice names only these (D-09)."""
+    """A material the client brings (N-5.2); the one-time notice names only these (D-09).
+
+    ``need`` says whether every client brings it or only those in the condition that
+    ``when_needed`` states; a clerk may mark only a conditional material as not applying
+    to a client, so a correction always lists every required material missing (N-5.6c).
+    """
 
     version = models.ForeignKey(
         ServiceItemVersion,
@@ -228,6 +241,13 @@ class Material(_VersionPart):
     form = models.CharField(_("original or copy"), max_length=20, choices=MaterialForm.choices)
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
     when_needed = models.CharField(_("when it is needed"), max_length=60, blank=True)
+    need = models.CharField(
+        _("required"),
+        max_length=12,
+        choices=MaterialNeed.choices,
+        default=MaterialNeed.ALWAYS,
+        help_text=_("A conditional material states its condition under “when it is needed”."),
+    )
     notes = models.CharField(_("notes"), max_length=200, blank=True)
     sample = models.FileField(_("sample or blank form"), upload_to="samples/", blank=True)
     has_sample = models.BooleanField(_("offers a sample form"), default=False)
@@ -237,9 +257,26 @@ class Material(_VersionPart):
         verbose_name = _("material")
         verbose_name_plural = _("materials")
         ordering = ["version", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(need=MaterialNeed.CONDITIONAL) | ~Q(when_needed=""),
+                name="material_condition_stated",
+                violation_error_message=_("A conditional material states when it is needed."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.need == MaterialNeed.CONDITIONAL and not self.when_needed.strip():
+            raise ValidationError(
+                {"when_needed": _("A conditional material states when it is needed.")}
+            )
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.need == MaterialNeed.CONDITIONAL
 
 
 class NoticeKind(models.TextChoices):

@@ -53,7 +53,7 @@ class Desk:
     """
 
     world: World
-    benefit: ServiceItemVersion  # 10 working days promised, four stages
+    benefit: ServiceItemVersion  # 10 working days promised, four stages, bank card conditional
     card: ServiceItemVersion  # completed on the spot (即办)
     other: ServiceItemVersion  # another item's materials, never this case's
     clerk: User
@@ -72,7 +72,11 @@ def make_desk(world: World) -> Desk:
     office, admin = world.office, world.unit_admin
     unemp = Category.objects.create(code="CASE-U", name="失业保险", order=1)
     ssc = Category.objects.create(code="CASE-S", name="社会保障卡", order=2)
-    benefit = make_item(office, admin, "UNEMP-BENEFIT", "失业保险金申领", unemp)
+    # The bank card is conditional (如适用): only clients paid into a new account bring it.
+    benefit = make_item(
+        office, admin, "UNEMP-BENEFIT", "失业保险金申领", unemp,
+        materials=("居民身份证", "解除劳动合同证明", ("银行卡", "变更发放账户的")),
+    )  # fmt: skip
     card = make_item(
         office, admin, "SSC-PROGRESS", "社会保障卡制卡进度查询", ssc, legal_limit_days=0,
         promised_limit_days=0, immediate=True, stages=["accept", "complete"],

@@ -7,9 +7,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,8 +19,7 @@ from servicehall.testing import log_in
 from .. import actions
 from ..documents import acceptance_entry, build_receipt
 from .factories import accept, in_correction, local
-
-ZBARIMG = shutil.which("zbarimg")
+from .pdftools import ZBARIMG, decoded, page_png, text_of
 
 
 def url(case) -> str:
@@ -33,33 +29,6 @@ def url(case) -> str:
 def fetch(client, user, case):
     log_in(client, user)
     return client.get(url(case))
-
-
-def text_of(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "receipt.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def page_png(pdf: bytes, out: Path, dpi: int = 200) -> Path:
-    source = out.with_suffix(".pdf")
-    source.write_bytes(pdf)
-    stem = out.with_suffix("")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", source, stem],
-        check=True,
-    )
-    return stem.with_suffix(".png")
-
-
-def decoded(png: Path) -> list[str]:
-    """The texts of the QR codes zbarimg finds (one ``QR-Code:<text>`` line each; the
-    receipt JSON escapes its newlines, so a code never spans lines)."""
-    result = subprocess.run([ZBARIMG, "-q", str(png)], check=True, capture_output=True)
-    lines = result.stdout.decode("utf-8").splitlines()
-    return [line.removeprefix("QR-Code:") for line in lines if line.startswith("QR-Code:")]
 
 
 def test_the_receipt_shows_number_item_materials_date_and_staff_no(client, desk, tmp_path):

@@ -6,6 +6,7 @@ from servicehall.catalogue.actions import publish
 from servicehall.catalogue.models import (
     Category,
     Material,
+    MaterialNeed,
     PolicyBasis,
     ServiceItem,
     ServiceItemVersion,
@@ -30,8 +31,13 @@ def make_item(unit, actor, code, name, category, *, fee_fen=0, optional="", mate
         optional_parts=optional, **fields,
     )  # fmt: skip
     PolicyBasis.objects.create(version=version, document="《失业保险条例》", article="第十四条")
+    # A material is a name (always required) or (name, when it is needed): conditional.
     for order, material in enumerate(materials or ("居民身份证", "解除劳动合同证明", "银行卡")):
-        Material.objects.create(version=version, order=order, name=material, form="original")
+        name, when = (material, "") if isinstance(material, str) else material
+        Material.objects.create(
+            version=version, order=order, name=name, form="original", when_needed=when,
+            need=MaterialNeed.CONDITIONAL if when else MaterialNeed.ALWAYS,
+        )  # fmt: skip
     return publish(actor, version)
 
 
