@@ -226,10 +226,14 @@ def case_page(request, number: str):
 class Invalid(Exception):
     """The form did not validate: show it again with its errors."""
 
+    def __init__(self, form) -> None:
+        super().__init__("invalid form")
+        self.form = form
+
 
 def _valid(form):
     if not form.is_valid():
-        raise Invalid
+        raise Invalid(form)
     return form.cleaned_data
 
 
@@ -336,8 +340,8 @@ def case_action(request, number: str, action: str):
     try:
         form, perform = parse(request, case)
         perform()
-    except Invalid:
-        pass
+    except Invalid as invalid:
+        form = invalid.form
     except (ValidationError, PermissionDenied) as error:
         attach_error(form, error)
     else:
@@ -346,6 +350,7 @@ def case_action(request, number: str, action: str):
     case = case_for(request.user, number)
     context = case_context(request, case, bound=(action, form))
     context["failed"] = action
+    context["failed_errors"] = form.non_field_errors() if form is not None else ""
     return render(request, "cases/case.html", context)
 
 

@@ -124,7 +124,7 @@ def test_corrections_give_one_notice_of_everything_missing(client, desk):
     notice = case.notices.get()
     assert set(notice.missing.all()) == set(desk.materials()[1:])
     page = client.get(response["Location"]).content.decode()
-    assert reverse("catalogue:notice-pdf", args=[notice.number]) in page
+    assert reverse("cases:notice-pdf", args=[case.number, notice.number]) in page
     assert page.count('data-state="missing"') == 2
 
 
@@ -132,7 +132,11 @@ def test_refusal_needs_rule_and_explanation_and_writes_nothing_without(client, d
     """N-2.1, N-5.3: no refusal without both; the error is shown, nothing written."""
     log_in(client, desk.clerk)
     query = {"version": desk.benefit.pk}
-    data = applicant() | {"channel": "online", "decision": "refuse", "rule": "《失业保险条例》第十四条"}
+    data = applicant() | {
+        "channel": "online",
+        "decision": "refuse",
+        "rule": "《失业保险条例》第十四条",
+    }
     before = snapshot()
     response = post_open(client, query, data)
     assert response.status_code == 200
@@ -145,6 +149,8 @@ def test_refusal_needs_rule_and_explanation_and_writes_nothing_without(client, d
     case = Case.objects.get()
     assert case.stage == Stage.NOT_ACCEPTED
     assert case.decision_rule == "《失业保险条例》第十四条"
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("cases:refusal-pdf", args=[case.number]) in page
 
 
 def test_a_bad_id_number_is_shown_on_its_field_and_nothing_is_written(client, desk):
