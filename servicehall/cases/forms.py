@@ -44,8 +44,16 @@ class StaffChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
+def _material_label(material: Material) -> str:
+    if material.is_conditional:
+        return str(_("{name} (only where it applies: {condition})")).format(
+            name=material.name, condition=material.when_needed
+        )
+    return material.name
+
+
 def _material_choices(materials) -> list[tuple[str, str]]:
-    return [(str(material.pk), material.name) for material in materials]
+    return [(str(material.pk), _material_label(material)) for material in materials]
 
 
 def _picked(materials, keys) -> list[Material]:
@@ -132,8 +140,12 @@ class OpenCaseForm(forms.Form):
         self.version = version
         self.ticket = ticket
         self.listed = list(version.materials.order_by("order", "pk"))
-        for name in ("materials", "not_applicable"):
-            self.fields[name].choices = _material_choices(self.listed)
+        self.fields["materials"].choices = _material_choices(self.listed)
+        # Only a conditional material may not apply to a client (N-5.6c): a required one
+        # is received or missing, and a missing one goes on the one-time notice.
+        self.fields["not_applicable"].choices = _material_choices(
+            [material for material in self.listed if material.is_conditional]
+        )
         if ticket is not None:
             self.fields["channel"].choices = [(ServiceChannel.ONSITE, ServiceChannel.ONSITE.label)]
             self.fields["channel"].initial = ServiceChannel.ONSITE

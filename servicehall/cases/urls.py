@@ -10,9 +10,7 @@ urlpatterns = [
     path("<str:number>/receipt.pdf", views_documents.receipt_pdf, name="receipt-pdf"),
     path("<str:number>/refusal.pdf", views_documents.refusal_pdf, name="refusal-pdf"),
     path("<str:number>/completion.pdf", views_documents.completion_pdf, name="completion-pdf"),
-    path(
-        "<str:number>/notices/<str:notice>.pdf", views_documents.notice_pdf, name="notice-pdf"
-    ),
+    path("<str:number>/notices/<str:notice>.pdf", views_documents.notice_pdf, name="notice-pdf"),
     # Staff pages of case work (before the case page's catch-all number).
     path("open/", views_counter.open_case, name="open"),
     path("open/escalate/", views_counter.open_escalate, name="open-escalate"),

@@ -239,3 +239,33 @@ def test_anonymous_visitors_are_sent_to_log_in(client, desk):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_only_a_conditional_material_can_be_marked_not_applicable(client, desk):
+    """N-5.6c: a required material is received or missing; a material needed only where
+    it applies (a representative's ID card) may not apply to this client."""
+    from servicehall.catalogue.tests.conftest import make_item
+
+    category = Category.objects.create(code="CASE-C", name="代办", order=4)
+    item = make_item(
+        desk.world.office, desk.world.unit_admin, "PROXY-ITEM", "委托代办事项", category,
+        materials=("居民身份证", ("代理人身份证", "委托他人代办的")),
+    )  # fmt: skip
+    Post.objects.filter(code="COUNTER").update(item_codes=["UNEMP-BENEFIT", "PROXY-ITEM"])
+    own_id, proxy_id = desk.materials(item)
+    log_in(client, desk.clerk)
+    form = client.get(URL, {"version": item.pk}).context["form"]
+    assert [key for key, _label in form.fields["not_applicable"].choices] == [str(proxy_id.pk)]
+    assert "委托他人代办的" in client.get(URL, {"version": item.pk}).content.decode()
+    before = snapshot()
+    data = applicant() | {
+        "channel": "online", "materials": [proxy_id.pk], "not_applicable": [own_id.pk],
+        "decision": "accept",
+    }  # fmt: skip
+    response = post_open(client, {"version": item.pk}, data)
+    assert snapshot() == before and response.context["form"].errors["not_applicable"]
+    data |= {"materials": [own_id.pk], "not_applicable": [proxy_id.pk]}
+    post_open(client, {"version": item.pk}, data)
+    case = Case.objects.get()
+    assert list(case.materials_not_applicable.all()) == [proxy_id]
+    assert case.stage == Stage.FIRST_REVIEW
