@@ -6,7 +6,7 @@ level (a unique constraint), so a pass may run every minute, or several at once;
 already overdue when first seen gets only its overdue warning. The candidates are queries
 on the indexed ``step_due_at`` and ``step_warn_at`` columns of open complaints. Each
 warning is a row with one ledger entry (``complaints.deadline_warning``, by the system),
-addressed to the complaint's handler and shown to the unit's heads on duty on their list.
+addressed to the complaint's handler and shown on the complaint's page to its handlers.
 
 ``servicehall complaints-sweep`` runs a pass, or keeps running one every ``--every`` seconds.
 """

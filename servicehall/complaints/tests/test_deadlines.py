@@ -7,10 +7,16 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from servicehall.lib.workdays import SHANGHAI
+from servicehall.org.calendar import calendar_for
 
 from .. import actions
 from ..choices import Step
-from ..deadlines import step_deadline
+from ..deadlines import STEP_FIELD, limits_for, step_deadline
 from ..models import Complaint
 from . import factories as f
 
@@ -82,3 +88,28 @@ def test_only_the_units_administrator_sets_limits(world):
     for persona in (world.head, world.clerk, world.supervisor, world.system_admin):
         with pytest.raises(PermissionDenied):
             actions.set_limits(persona, world.office, handle_days=3)
+
+
+# Hypothesis takes naive bounds and adds the time zone itself.
+NAIVE_FIRST = dt.datetime(2025, 1, 1)  # noqa: DTZ001
+NAIVE_LAST = dt.datetime(2026, 12, 20)  # noqa: DTZ001
+
+
+@given(
+    start=st.datetimes(min_value=NAIVE_FIRST, max_value=NAIVE_LAST, timezones=st.just(SHANGHAI)),
+    step=st.sampled_from([Step.RECEIVED, Step.INVESTIGATING, Step.HANDLING, Step.REPLYING]),
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_every_step_deadline_is_its_limit_in_working_days_at_closing_time(world, start, step):
+    """Property (invariant 8): whatever the start, a step's deadline falls on a working day,
+    at closing time, exactly its limit in working days after the day of receipt, and the
+    warning never comes after it."""
+    calendar = calendar_for(world.office)
+    due = step_deadline(world.office, step, start)
+    days = limits_for(world.office)[STEP_FIELD[step]]
+    local = due.due_at.astimezone(timezone.get_default_timezone())
+    assert calendar.is_working_day(local.date()) and local.time() == dt.time(17)
+    assert calendar.working_days_between(start, local.date()) == days
+    assert due.warn_at <= due.due_at
