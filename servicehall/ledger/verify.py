@@ -1,20 +1,24 @@
 """``ledger verify``: recompute every chain and tree, check every checkpoint, and
 reconcile the business tables with the ledger.
 
-It streams: entries are read in chunks in sequence order and the tree is kept as a
-compact range (O(log n) hashes), so memory stays flat whatever the ledger's size.
-It reports the first bad entry of each unit.
+It streams: entries are read in pages in sequence order and the tree is kept as a
+compact range (O(log n) hashes), so memory stays flat whatever the ledger's size; a page
+is checked as a whole (see ``_page_leaves``), and a large unit can be shared out among
+processes (``workers``). It reports the first bad entry of each unit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import repeat
 
 from django.conf import settings
-from django.db import DataError, connection
-from django.db.models import Q
+from django.db import DataError, connection, connections
+from django.db.models import Max, Q
 
 from . import merkle, notes
 from .actions import hasher
@@ -22,22 +26,29 @@ from .canonical import ENTRY_FORMAT, NotCanonical, entry_bytes
 from .models import Checkpoint, LedgerEntry, LedgerHead
 from .registry import reconcilers
 
-CHUNK = 2000
+CHUNK = 4096  # entries per page; a power of two, so a full page is one perfect subtree
+# A unit at least this large may be verified by several processes (``workers``).
+PARALLEL_MIN = 100_000
+# The entries a parallel run shares out come in spans of 2**k entries (k at least this,
+# and about four spans per process, which evens out the work): a span starts at a
+# multiple of its size, so its tree is a run of perfect subtrees of the unit's tree.
+SPAN_MIN_BITS = 14
 # Canonical JSON has no spaces, so an entry naming other subjects contains exactly this.
 ALSO_MARK = '"also":['
 
 # One unit's entries in sequence order, read by keyset pages (memory stays flat) with a
 # raw cursor: the ORM's row machinery and SQLite's datetime converters cost more than all
-# the hashing. The time comes back as text, 'YYYY-MM-DD HH:MM:SS[.ffffff]' (SQLite holds
-# what Django wrote, str() of the UTC time, which leaves out a zero fraction; PostgreSQL
-# is asked for that form), and becomes ``canonical.timestamp``'s form by slicing; no
-# correction reads as ''; the payload comes as its UTF-8 bytes. The tests hold the bytes
-# built from a row to equality with ``entry_bytes``; a row whose bytes still miss its
-# hash is checked again through the ORM and ``entry_bytes`` before it is called bad
-# (``_reference_leaf``), so both paths give the same verdict.
+# the hashing. The time comes back as text, 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLite holds
+# what Django wrote, str() of the UTC time, which leaves out a zero fraction: the query
+# adds it back; PostgreSQL is asked for that form), and becomes ``canonical.timestamp``'s
+# form by slicing or by replacing the space; no correction reads as ''; the payload comes
+# as its UTF-8 bytes. The tests hold the bytes built from a row to equality with
+# ``entry_bytes``; a row whose bytes still miss its hash is checked again through the ORM
+# and ``entry_bytes`` before it is called bad (``_reference_leaf``), so both paths give
+# the same verdict.
 _ENTRY_PAGE_SQL = {
     "sqlite": (
-        "SELECT seq, CAST(at AS TEXT), "
+        "SELECT seq, CASE WHEN length(at) = 19 THEN at || '.000000' ELSE CAST(at AS TEXT) END, "
         "actor_staff_no, channel, event_type, event_version, subject_type, subject_id, "
         "COALESCE(corrects_seq, ''), prev_hash, CAST(payload AS BLOB), entry_hash "
         "FROM ledger_ledgerentry WHERE unit_id = %s AND seq > %s ORDER BY seq LIMIT %s"
@@ -75,15 +86,18 @@ class Summary:
     rows_reconciled: int = 0
 
 
-def entry_pages(unit_id: int, after: int = 0) -> Iterator[list[tuple]]:
+def entry_pages(unit_id: int, after: int = 0, until: int | None = None) -> Iterator[list[tuple]]:
     """Pages of ``(seq, timestamp, actor_staff_no, channel, event_type, event_version,
     subject_type, subject_id, corrects_seq, prev_hash, payload bytes, entry_hash)`` after
-    entry ``after``, in sequence order."""
+    entry ``after`` (up to entry ``until``, if given), in sequence order."""
     sql = _ENTRY_PAGE_SQL[connection.vendor]
     # Bounding the page by sequence number keeps PostgreSQL on the index even when the
     # table's statistics are stale (after a restore or a bulk load, an unbounded keyset
     # query planned a sort of every remaining row per page: 21 s instead of 1 s at 300k).
     bounded = sql.replace("AND seq > %s ORDER BY", "AND seq > %s AND seq <= %s ORDER BY")
+    if until is not None:
+        end = f"AND seq <= {int(until)} ORDER BY"
+        sql, bounded = (text.replace("ORDER BY", end) for text in (sql, bounded))
     with connection.cursor() as cursor:
         while True:
             cursor.execute(bounded, [unit_id, after, after + CHUNK, CHUNK])
@@ -100,7 +114,7 @@ def entry_pages(unit_id: int, after: int = 0) -> Iterator[list[tuple]]:
 
 def fast_entry_bytes(unit_id: int, row: tuple) -> bytes:
     """An entry's canonical bytes from a row of :func:`entry_pages`, built as
-    :func:`verify_unit` builds them inline."""
+    :func:`verify_unit` builds them (a page at a time, in :func:`_page_leaves`)."""
     seq, stamp, staff_no, channel, event, version, stype, sid, corrects, prev, payload, _h = row
     return (
         f"{ENTRY_FORMAT.decode()}\n{unit_id}\n{seq}\n"
@@ -133,105 +147,318 @@ def _reference_leaf(unit_id: int, seq: int, tree_hasher: merkle.Hasher) -> bytes
     return tree_hasher.hash_leaf(data)
 
 
-def verify_unit(unit_id: int, summary: Summary) -> Problem | None:
-    """The first problem of one unit's chain, tree and checkpoints, or None."""
+class _Tree:
+    """A tree of ``size`` leaves as its compact range: the roots of the perfect subtrees of
+    the binary decomposition of ``size``, largest first (as ``merkle.CompactRange``), grown
+    a perfect subtree at a time. Hashing is done by ``map`` over whole levels: no Python
+    bytecode runs per hash."""
+
+    __slots__ = ("digest", "hasher", "new", "size", "stack")
+
+    def __init__(self, tree_hasher: merkle.Hasher) -> None:
+        self.hasher = tree_hasher
+        self.new = tree_hasher.new
+        self.digest = type(tree_hasher.new(b"")).digest
+        self.size = 0
+        self.stack: list[bytes] = []
+
+    def copy(self) -> _Tree:
+        twin = _Tree(self.hasher)
+        twin.size, twin.stack = self.size, list(self.stack)
+        return twin
+
+    def leaves(self, blobs) -> list[bytes]:
+        """The leaf hashes of entries' bytes, each already prefixed with 0x00."""
+        return list(map(self.digest, map(self.new, blobs)))
+
+    def push(self, height: int, node: bytes) -> None:
+        """Append the perfect subtree of 2**height leaves whose root is ``node``; the size
+        is a multiple of 2**height. Equal subtrees merge as in binary addition."""
+        carry = self.size >> height
+        while carry & 1:
+            node = self.digest(self.new(b"\x01" + self.stack.pop() + node))
+            carry >>= 1
+        self.stack.append(node)
+        self.size += 1 << height
+
+    def extend(self, leaves: list[bytes]) -> None:
+        new, digest, node_prefix, join = self.new, self.digest, b"\x01".__add__, bytes.__add__
+        done, count = 0, len(leaves)
+        while done < count:
+            # The largest perfect subtree that can come next: aligned, and not too long.
+            aligned = (self.size & -self.size).bit_length() - 1 if self.size else 63
+            height = min(aligned, (count - done).bit_length() - 1)
+            level = leaves[done : done + (1 << height)]
+            while len(level) > 1:
+                pairs = map(join, level[0::2], level[1::2])
+                level = list(map(digest, map(new, map(node_prefix, pairs))))
+            self.push(height, level[0])
+            done += 1 << height
+
+    def nodes(self) -> list[tuple[int, bytes]]:
+        """(height, root) of the subtrees, largest first, to be pushed onto another tree."""
+        heights = [bit for bit in range(self.size.bit_length() - 1, -1, -1) if self.size >> bit & 1]
+        return list(zip(heights, self.stack, strict=True))
+
+    def root(self) -> bytes:
+        return merkle.CompactRange.resume(self.size, self.stack, self.hasher).root()
+
+
+def _slow_leaves(
+    unit_id: int, page: list[tuple], expected_seq: int, prev_hash: str | None, tree: _Tree
+) -> tuple[list[bytes], Problem | None]:
+    """The page entry by entry, to name the first bad one exactly (or to accept an entry
+    whose stored text is another form of the same value, see ``_reference_leaf``): the
+    leaf hashes of the good entries before it, and the problem."""
+    leaves: list[bytes] = []
+    for row in page:
+        seq, prev, stored = row[0], row[9], row[11]
+        if seq != expected_seq:
+            kind = "missing entry" if seq > expected_seq else "sequence"
+            problem = Problem(
+                unit_id, expected_seq, kind, f"expected entry {expected_seq}, found {seq}"
+            )
+            return leaves, problem
+        try:
+            leaf = tree.hasher.hash_leaf(fast_entry_bytes(unit_id, row))
+        except TypeError:  # a NULL, which only a changed schema lets in
+            leaf = b""
+        if prev_hash is not None and prev != prev_hash:
+            return leaves, Problem(unit_id, seq, "chain", "the previous-hash link is broken")
+        if leaf.hex() != stored:
+            leaf = _reference_leaf(unit_id, seq, tree.hasher)
+            if leaf is None or leaf.hex() != stored:
+                problem = Problem(
+                    unit_id, seq, "content", "the entry's content does not match its hash"
+                )
+                return leaves, problem
+        leaves.append(leaf)
+        prev_hash = stored
+        expected_seq += 1
+    return leaves, None
+
+
+def _page_leaves(
+    unit_id: int, page: list[tuple], expected_seq: int, prev_hash: str | None, tree: _Tree
+) -> tuple[list[bytes], Problem | None]:
+    """The leaf hashes of a page whose entries follow on from ``expected_seq - 1`` (whose
+    hash is ``prev_hash``; None: not known here) and match their stored hashes; with a
+    bad entry, those of the entries before it and the problem.
+
+    A page at a time: the columns are transposed, the entries' bytes built and hashed and
+    the hashes compared by ``map``, ``join`` and tuple comparison, with no Python
+    bytecode per entry (which cost more than the hashing). Anything amiss, or any value
+    these cannot build bytes from, sends the page through :func:`_slow_leaves`.
+    """
+    count = len(page)
+    try:
+        (
+            seqs, stamps, staff, channels, events, versions, stypes, sids, corrects, prevs,
+            payloads, stored,
+        ) = zip(*page, strict=True)  # fmt: skip
+        if seqs != tuple(range(expected_seq, expected_seq + count)):
+            raise ValueError
+        if (prev_hash is not None and prevs[0] != prev_hash) or prevs[1:] != stored[:-1]:
+            raise ValueError
+        headers = map(
+            _HEADER.replace("{unit}", str(unit_id)).format,
+            seqs, map(str.replace, stamps, repeat(" ", count), repeat("T", count)), staff,
+            channels, events, versions, stypes, sids, corrects, prevs,
+        )  # fmt: skip
+        leaves = tree.leaves(map(bytes.__add__, map(str.encode, headers), payloads))
+        if b"".join(leaves).hex() != "".join(stored):
+            raise ValueError
+    except (ValueError, TypeError, AttributeError):
+        return _slow_leaves(unit_id, page, expected_seq, prev_hash, tree)
+    return leaves, None
+
+
+# An entry's bytes up to its payload, 0x00 (the RFC 6962 leaf prefix) first, as
+# ``canonical.entry_bytes`` writes them; ``{unit}`` is put in once per unit.
+_HEADER = (
+    "\x00"
+    + ENTRY_FORMAT.decode().replace("{", "{{").replace("}", "}}")
+    + "\n{unit}\n{}\n{}Z\n{}\n{}\n{}@{}\n{}:{}\n{}\n{}\n"
+)
+
+
+def _walk(
+    unit_id: int,
+    tree: _Tree,
+    prev_hash: str | None,
+    at_size: Callable[[int], Problem | None],
+    checkpoint_sizes: Iterable[int],
+    *,
+    offset: int = 0,
+    until: int | None = None,
+) -> tuple[Problem | None, str | None, str | None]:
+    """Check the entries after entry ``offset + tree.size`` (up to entry ``until``) and
+    grow the tree with them; ``at_size(size)`` is called when the entries reach each of
+    ``checkpoint_sizes`` (ascending, each past the start), as soon as the entries up to
+    it are good. Returns the first problem, the first entry's previous hash and the last
+    good entry's hash (None when there is none)."""
+    sizes = iter(checkpoint_sizes)
+    next_size = next(sizes, None)
+    first_prev = last_hash = None
+    for page in entry_pages(unit_id, offset + tree.size, until):
+        leaves, problem = _page_leaves(unit_id, page, offset + tree.size + 1, prev_hash, tree)
+        if first_prev is None:
+            first_prev = page[0][9]
+        end, done = offset + tree.size + len(leaves), 0
+        while next_size is not None and next_size <= end:
+            take = next_size - offset - tree.size
+            tree.extend(leaves[done : done + take])
+            done += take
+            if checkpoint_problem := at_size(next_size):
+                return checkpoint_problem, first_prev, last_hash
+            next_size = next(sizes, None)
+        tree.extend(leaves[done:])
+        if leaves:
+            last_hash = page[len(leaves) - 1][11]
+        if problem is not None:
+            return problem, first_prev, last_hash
+        prev_hash = last_hash
+    return None, first_prev, last_hash
+
+
+@dataclass
+class _Span:
+    """What one process found in entries ``after + 1`` to ``until`` of a unit, checked as
+    a tree of their own: every entry there, in order, each link and each hash good."""
+
+    after: int
+    until: int
+    good: bool = False
+    first_prev: str | None = None
+    last_hash: str | None = None
+    nodes: list[tuple[int, bytes]] = field(default_factory=list)
+    # The span's tree when the entries reached a checkpoint's size.
+    at_checkpoints: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+
+
+def _verify_span(job: tuple[int, int, int, list[int]]) -> _Span:
+    unit_id, after, until, sizes = job
+    span = _Span(after, until)
+    tree = _Tree(hasher())
+
+    def keep(size: int) -> None:
+        span.at_checkpoints[size] = tree.nodes()
+
+    problem, span.first_prev, span.last_hash = _walk(
+        unit_id, tree, None, keep, sizes, offset=after, until=until
+    )
+    span.good = problem is None and tree.size == until - after
+    span.nodes = tree.nodes()
+    return span
+
+
+def _plan_spans(last: int, workers: int) -> list[tuple[int, int]]:
+    """Entries 1 to ``last`` in spans of 2**k, about four per process."""
+    bits = max(SPAN_MIN_BITS, (max(1, last // (4 * workers)) - 1).bit_length())
+    size = 1 << bits
+    return [(after, min(after + size, last)) for after in range(0, last, size)]
+
+
+def _forked_pool(workers: int):
+    """A pool of ``workers`` processes forked from this one, or None when they could not
+    read what this one sees (inside a transaction, or an in-memory test database)."""
+    if workers < 2 or connection.in_atomic_block:
+        return None
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return None
+    # A forked child must not use its parent's connection: it opens its own.
+    connections.close_all()
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+def verify_unit(unit_id: int, summary: Summary, *, workers: int = 1) -> Problem | None:
+    """The first problem of one unit's chain, tree and checkpoints, or None.
+
+    With ``workers`` above 1, a unit of at least ``PARALLEL_MIN`` entries is checked in
+    spans by that many forked processes; this one checks that the spans link up, grows
+    the tree from their subtrees and checks the checkpoints. A span with anything wrong
+    is checked again here, entry by entry from its start, so the problem named is the one
+    a single process names.
+    """
     tree_hasher = hasher()
     verifier = notes.Signer.from_key_string(settings.LEDGER_SIGNER_KEY).verifier()
-    checkpoints = list(
+    by_size: dict[int, list[tuple[str, str]]] = {}
+    for size, root_hex, signed in (
         Checkpoint.objects.filter(unit_id=unit_id)
-        .order_by("size")
+        .order_by("size", "pk")
         .values_list("size", "root_hash", "signed_note")
-    )
-    pending = iter(checkpoints)
-    next_checkpoint = next(pending, None)
-    # The tree as a compact range: the roots of its perfect subtrees, largest first.
-    stack: list[bytes] = []
+    ):
+        by_size.setdefault(size, []).append((root_hex, signed))
+    tree = _Tree(tree_hasher)
 
-    def check_checkpoint(size: int, root_hex: str, signed: str) -> Problem | None:
-        summary.checkpoints += 1
-        try:
-            body = notes.Checkpoint.parse(notes.open_note(signed, [verifier]))
-        except notes.NoteError as error:
-            return Problem(unit_id, size, "checkpoint signature", str(error))
-        if body.size != size or body.root_hash.hex() != root_hex:
-            return Problem(unit_id, size, "checkpoint", "the signed text differs from the row")
-        if merkle.CompactRange.resume(size, stack, tree_hasher).root() != body.root_hash:
-            return Problem(
-                unit_id, size, "checkpoint root",
-                "the entries up to this size do not give the signed root",
-            )  # fmt: skip
+    def check_checkpoints(size: int, at: _Tree) -> Problem | None:
+        for root_hex, signed in by_size.pop(size):
+            summary.checkpoints += 1
+            try:
+                body = notes.Checkpoint.parse(notes.open_note(signed, [verifier]))
+            except notes.NoteError as error:
+                return Problem(unit_id, size, "checkpoint signature", str(error))
+            if body.size != size or body.root_hash.hex() != root_hex:
+                return Problem(unit_id, size, "checkpoint", "the signed text differs from the row")
+            if at.root() != body.root_hash:
+                return Problem(
+                    unit_id, size, "checkpoint root",
+                    "the entries up to this size do not give the signed root",
+                )  # fmt: skip
         return None
 
-    while next_checkpoint is not None and next_checkpoint[0] == 0:
-        if problem := check_checkpoint(*next_checkpoint):
-            return problem
-        next_checkpoint = next(pending, None)
-
-    # The hot loop: a million entries take a million turns, so everything is inline and
-    # bound to locals, and each entry's bytes are built as in ``fast_entry_bytes``.
-    new_hash = tree_hasher.new
-    pop, push = stack.pop, stack.append
-    header = f"\x00{ENTRY_FORMAT.decode()}\n{unit_id}\n"  # 0x00: the RFC 6962 leaf prefix
-    checkpoint_at = next_checkpoint[0] if next_checkpoint is not None else 0
     prev_hash = ""
-    expected_seq = 1
-    try:
-        for page in entry_pages(unit_id):
-            for (
-                seq, stamp, staff_no, channel, event, version, stype, sid, corrects, prev,
-                payload, stored,
-            ) in page:  # fmt: skip
-                if seq != expected_seq:
-                    kind = "missing entry" if seq > expected_seq else "sequence"
-                    return Problem(
-                        unit_id, expected_seq, kind, f"expected entry {expected_seq}, found {seq}"
-                    )
-                try:
-                    leaf = new_hash(
-                        f"{header}{seq}\n{stamp[:10]}T{stamp[11:19]}{stamp[19:] or '.000000'}Z\n"
-                        f"{staff_no}\n{channel}\n{event}@{version}\n"
-                        f"{stype}:{sid}\n{corrects}\n{prev}\n".encode()
-                        + payload
-                    ).digest()
-                except TypeError:  # a NULL, which only a changed schema lets in
-                    leaf = b""
-                if prev != prev_hash:
-                    return Problem(unit_id, seq, "chain", "the previous-hash link is broken")
-                if leaf.hex() != stored:
-                    leaf = _reference_leaf(unit_id, seq, tree_hasher)
-                    if leaf is None or leaf.hex() != stored:
-                        return Problem(
-                            unit_id, seq, "content", "the entry's content does not match its hash"
-                        )
-                # Append the leaf: each trailing 1 bit of the old size is a perfect subtree
-                # of the carried node's size, merged as in binary addition.
-                carry = seq - 1
-                while carry & 1:
-                    leaf = new_hash(b"\x01" + pop() + leaf).digest()
-                    carry >>= 1
-                push(leaf)
-                prev_hash = stored
-                expected_seq += 1
-                if seq == checkpoint_at:
-                    while next_checkpoint is not None and next_checkpoint[0] == seq:
-                        if problem := check_checkpoint(*next_checkpoint):
-                            return problem
-                        next_checkpoint = next(pending, None)
-                    checkpoint_at = next_checkpoint[0] if next_checkpoint is not None else 0
-    finally:
-        summary.entries += expected_seq - 1
+    if 0 in by_size and (problem := check_checkpoints(0, tree)):
+        return problem
+    # Several processes, if asked and worth it; the entries they leave (any written
+    # since, or all of them when a span is not good) are checked here.
+    last = 0
+    if workers > 1:
+        last = LedgerEntry.objects.filter(unit_id=unit_id).aggregate(last=Max("seq"))["last"] or 0
+    if last >= PARALLEL_MIN:
+        pool = _forked_pool(workers)
+        with pool or contextlib.nullcontext():
+            jobs = [
+                (unit_id, after, until, sorted(s for s in by_size if after < s <= until))
+                for after, until in _plan_spans(last, workers)
+            ]
+            # Where no process can be forked, the spans are checked here, one by one.
+            for span in (pool.imap if pool else map)(_verify_span, jobs):
+                if not span.good or span.first_prev != prev_hash:
+                    break
+                for size, nodes in span.at_checkpoints.items():
+                    at = tree.copy()
+                    for height, node in nodes:
+                        at.push(height, node)
+                    if problem := check_checkpoints(size, at):
+                        summary.entries += size - tree.size
+                        return problem
+                for height, node in span.nodes:
+                    tree.push(height, node)
+                prev_hash = span.last_hash
+                summary.entries += span.until - span.after
+    start = tree.size
+    problem, _first, last_hash = _walk(
+        unit_id, tree, prev_hash, lambda size: check_checkpoints(size, tree), sorted(by_size)
+    )
+    summary.entries += tree.size - start
+    if problem is not None:
+        return problem
+    if last_hash is not None:
+        prev_hash = last_hash
 
-    if next_checkpoint is not None:
+    if by_size:
+        size = min(by_size)
         return Problem(
-            unit_id, next_checkpoint[0], "missing entries",
-            f"a checkpoint signs {next_checkpoint[0]} entries but only {expected_seq - 1} exist",
+            unit_id, size, "missing entries",
+            f"a checkpoint signs {size} entries but only {tree.size} exist",
         )  # fmt: skip
     head = LedgerHead.objects.filter(unit_id=unit_id).values_list("seq", "head_hash").first()
-    if head is not None and head != (expected_seq - 1, prev_hash):
+    if head is not None and head != (tree.size, prev_hash):
         # The first entry that disagrees: one past the shorter of the head and the ledger.
         return Problem(
-            unit_id, min(head[0], expected_seq - 1) + 1, "head",
-            f"the chain's head says entry {head[0]} but the ledger ends at {expected_seq - 1}",
+            unit_id, min(head[0], tree.size) + 1, "head",
+            f"the chain's head says entry {head[0]} but the ledger ends at {tree.size}",
         )  # fmt: skip
     return None
 

@@ -15,7 +15,7 @@ from servicehall.ledger import verify
 from servicehall.ledger.actions import Subject, append, bytes_of, correct, hasher
 from servicehall.ledger.canonical import timestamp
 from servicehall.ledger.choices import Channel
-from servicehall.ledger.models import LedgerEntry
+from servicehall.ledger.models import Checkpoint, LedgerEntry
 from servicehall.ledger.proofs import make_checkpoint
 from servicehall.ledger.verify import Summary, entry_pages, fast_entry_bytes, verify_unit
 
@@ -207,3 +207,84 @@ def test_timestamps_have_four_digit_years_on_every_platform():
     assert timestamp(dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))) == (
         "2026-03-02T01:30:00.000000Z"
     )
+
+
+# --- a unit shared out among processes --------------------------------------------------
+
+
+@pytest.fixture
+def spans(monkeypatch):
+    """Spans of 4 entries, pages of 2, and any unit worth sharing out."""
+    monkeypatch.setattr(verify, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(verify, "SPAN_MIN_BITS", 2)
+    monkeypatch.setattr(verify, "CHUNK", 2)
+
+
+def _notes(world, test_event, count: int, checkpoints_at=()) -> None:
+    for n in range(count):
+        _note(world, test_event, MOMENTS[n % 6], payload={"n": n}, channel=Channel.SYSTEM)
+        if n + 1 in checkpoints_at:
+            make_checkpoint(world.office)
+
+
+def test_spans_cover_the_unit_in_aligned_powers_of_two(spans):
+    assert verify._plan_spans(10, 2) == [(0, 4), (4, 8), (8, 10)]
+    assert verify._plan_spans(1_000_000, 2) == [
+        (after, min(after + 131072, 1_000_000)) for after in range(0, 1_000_000, 131072)
+    ]
+
+
+@pytest.mark.parametrize("count", [4, 5, 11, 16, 17])
+def test_a_unit_verified_in_spans_gives_every_checkpoints_root(world, test_event, spans, count):
+    checkpoints_at = {1, 3, 4, 6, 9, 16, count}
+    _notes(world, test_event, count, checkpoints_at)
+    summary = Summary()
+
+    assert verify_unit(world.office.pk, summary, workers=2) is None
+    assert summary.entries == count
+    assert summary.checkpoints == len({size for size in checkpoints_at if size <= count})
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ("UPDATE ledger_ledgerentry SET payload = '{\"n\":99}' WHERE seq = 7", (7, "content")),
+        ("DELETE FROM ledger_ledgerentry WHERE seq = 5", (5, "missing entry")),
+        ("DELETE FROM ledger_ledgerentry WHERE seq = 4", (4, "missing entry")),
+        ("UPDATE ledger_ledgerentry SET prev_hash = entry_hash WHERE seq = 9", (9, "chain")),
+    ],
+)
+def test_a_span_with_a_bad_entry_is_named_as_one_process_names_it(
+    world, test_event, spans, attacker, change, named
+):
+    _notes(world, test_event, 11, checkpoints_at={6})
+    with connection.cursor() as cursor:
+        cursor.execute(change + " AND unit_id = %s", [world.office.pk])
+    one, shared = Summary(), Summary()
+
+    alone = verify_unit(world.office.pk, one)
+    problem = verify_unit(world.office.pk, shared, workers=2)
+
+    assert (problem.seq, problem.kind) == named == (alone.seq, alone.kind)
+    assert (shared.entries, shared.checkpoints) == (one.entries, one.checkpoints)
+
+
+def test_a_forged_checkpoint_inside_a_span_is_named(world, test_event, spans, attacker):
+    _notes(world, test_event, 11, checkpoints_at={6})
+    Checkpoint.objects.filter(unit=world.office, size=6).update(root_hash="00" * 32)
+
+    problem = verify_unit(world.office.pk, Summary(), workers=2)
+
+    assert (problem.seq, problem.kind) == (6, "checkpoint")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_processes_verify_a_committed_unit(world, test_event, spans):
+    _notes(world, test_event, 11, checkpoints_at={3, 11})
+    summary = Summary()
+
+    assert verify_unit(world.office.pk, summary, workers=2) is None
+    assert (summary.entries, summary.checkpoints) == (11, 2)
+    with connection.cursor() as cursor:  # this process reads again after the fork
+        cursor.execute("SELECT COUNT(*) FROM ledger_ledgerentry")
+        assert cursor.fetchone()[0] == 11
