@@ -19,7 +19,7 @@ from servicehall.org.models import Commitment, Window
 from servicehall.queueing import actions
 from servicehall.queueing.choices import TicketChannel, TicketStatus, WindowStatus
 from servicehall.queueing.estimates import (
-    ahead_of,
+    ahead_and_windows,
     average_service_minutes,
     estimated_wait_minutes,
     open_windows,
@@ -59,9 +59,12 @@ def ticket_json(ticket: Ticket, *, follow_token: bool = False) -> dict:
         "target_window": ticket.target_window.number if ticket.target_window_id else None,
         "recalls": ticket.recalls,
     }
-    ahead = ahead_of(ticket) if waiting else None
+    ahead = estimate = None
+    if waiting:
+        ahead, windows = ahead_and_windows(ticket)
+        estimate = estimated_wait_minutes(ticket, ahead, windows)
     data["ahead"] = ahead
-    data["estimated_wait_minutes"] = estimated_wait_minutes(ticket, ahead) if waiting else None
+    data["estimated_wait_minutes"] = estimate
     if follow_token:
         data["follow_token"] = ticket.follow_token
     return data
@@ -116,7 +119,8 @@ def _json_type_fits(field: forms.Field, value) -> bool:
 
 
 def _queue(device: Device, prefix: str, field: str) -> Queue:
-    queue = Queue.objects.filter(unit_id=device.unit_id, prefix=prefix).first()
+    # order_by(): the queues' default order joins their unit, for one row at most.
+    queue = Queue.objects.filter(unit_id=device.unit_id, prefix=prefix).order_by().first()
     if queue is None:
         raise _invalid(field, _("This hall has no queue {prefix}.").format(prefix=prefix))
     return queue

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -151,6 +151,31 @@ def _queue_event(unit_id: int, service_day: dt.date) -> None:
 
 # --- issuing ------------------------------------------------------------------------------
 
+# The queue's next number in one statement: the UPDATE takes the row's lock (PostgreSQL;
+# SQLite's IMMEDIATE transaction holds the write lock already) and returns the number, so
+# two issues never get the same one (invariant 3). The ORM needs three statements.
+_NEXT_NUMBER_SQL = (
+    "UPDATE queueing_ticketcounter SET last = last + 1 "
+    "WHERE queue_id = %s AND service_day = %s RETURNING last"
+)
+
+
+def _next_number(queue: Queue, day: dt.date) -> int:
+    """The next ticket number of the queue and day; inside the issuing transaction."""
+    params = [queue.pk, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, params)
+        row = cursor.fetchone()
+        if row is None:
+            # The day's first ticket of the queue: the counter row is made once.
+            TicketCounter.objects.bulk_create(
+                [TicketCounter(unit_id=queue.unit_id, queue=queue, service_day=day)],
+                ignore_conflicts=True,
+            )
+            cursor.execute(_NEXT_NUMBER_SQL, params)
+            row = cursor.fetchone()
+    return row[0]
+
 
 def issue_ticket(
     *,
@@ -195,16 +220,10 @@ def issue_ticket(
         priority = Priority.NORMAL
     day = _today()
     with transaction.atomic():
-        TicketCounter.objects.bulk_create(
-            [TicketCounter(unit_id=queue.unit_id, queue=queue, service_day=day)],
-            ignore_conflicts=True,
-        )
-        counter = TicketCounter.objects.select_for_update().get(queue=queue, service_day=day)
-        counter.last += 1
-        counter.save(update_fields=["last"])
+        number = _next_number(queue, day)
         ticket = Ticket.objects.create(
-            unit_id=queue.unit_id, queue=queue, service_day=day, number=counter.last,
-            code=f"{queue.prefix}{counter.last:03d}", channel=channel, client_type=client_type,
+            unit_id=queue.unit_id, queue=queue, service_day=day, number=number,
+            code=f"{queue.prefix}{number:03d}", channel=channel, client_type=client_type,
             item=item, priority=priority, green_reason=green_reason, issued_at=timezone.now(),
         )  # fmt: skip
         ledger_channel = {
@@ -407,7 +426,18 @@ def transfer(
         _record(
             ticket, "hall.ticket_transferred", actor=clerk, reason=reason, from_window=window.number
         )
-        _queue_event(ticket.unit_id, ticket.service_day)
+        # A window event, not only new waiting counts: the ticket leaves the window, and a
+        # display reads its state again on a window event, so the ticket leaves the "now
+        # calling" line at once instead of at the next refresh.
+        events.emit(
+            ticket.unit_id,
+            "window",
+            {
+                "window": window.number,
+                "status": state.status,
+                "waiting": events.waiting_counts(ticket.unit_id, ticket.service_day),
+            },
+        )
     return ticket
 
 

@@ -12,11 +12,10 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from .choices import TicketStatus
-from .models import HallEvent, Queue, Ticket
+from .models import HallEvent
 
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "servicehall:hall"
@@ -33,17 +32,24 @@ def _redis_client():
     return _redis
 
 
+# Every issue, call, no-show, finish and transfer counts the waiting clients in its
+# transaction, so this is one query with no ORM on the way: the ORM's two queries cost
+# a third of issuing a ticket. It reads the tickets through ticket_calling_order
+# (queue, status, ...).
+_WAITING_SQL = (
+    "SELECT q.prefix, COUNT(t.id) FROM queueing_queue q "
+    "LEFT JOIN queueing_ticket t ON t.queue_id = q.id AND t.status = %s "
+    "AND t.unit_id = q.unit_id AND t.service_day = %s "
+    "WHERE q.unit_id = %s AND q.active = %s GROUP BY q.id, q.prefix ORDER BY q.prefix"
+)
+
+
 def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
-    counts = dict(
-        Ticket.objects.filter(unit_id=unit_id, service_day=service_day, status=TicketStatus.WAITING)
-        .values_list("queue__prefix")
-        .annotate(n=Count("id"))
-        .values_list("queue__prefix", "n")
-    )
-    return {
-        q: counts.get(q, 0)
-        for q in Queue.objects.filter(unit_id=unit_id, active=True).values_list("prefix", flat=True)
-    }
+    """Waiting tickets of the day per active queue of the unit, by the queue's letter."""
+    day = connection.ops.adapt_datefield_value(service_day)
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_SQL, [TicketStatus.WAITING.value, day, unit_id, True])
+        return dict(cursor.fetchall())
 
 
 def emit(unit_id: int, kind: str, data: dict) -> HallEvent:

@@ -11,6 +11,7 @@ from servicehall.queueing import actions
 from servicehall.queueing.actions import HallError, call_next, ticket_state, transfer
 from servicehall.queueing.choices import Priority, TicketStatus
 from servicehall.queueing.models import Queue, WindowState
+from servicehall.queueing.views_display import display_state
 
 from .conftest import at, written
 
@@ -49,7 +50,27 @@ def test_a_transfer_to_a_window_is_recorded_with_its_reason(hall, three):
         "state": ticket_state(ticket), "ticket": "A001", "reason": REASON, "from_window": 1,
     }  # fmt: skip
     assert w.payload()["state"]["target_window"] == hall.w3.pk
-    assert [(e.kind, e.data) for e in w.events] == [("queue", {"waiting": {"A": 3, "B": 0}})]
+    assert [(e.kind, e.data) for e in w.events] == [
+        ("window", {"window": 1, "status": "open", "waiting": {"A": 3, "B": 0}})
+    ]
+
+
+def test_a_transfer_takes_the_ticket_off_the_displays_calling_line_at_once(hall, three):
+    """A display reads the hall's state again on a window event (display.js): the state it
+    reads no longer shows the transferred ticket as called (P-W18, N-2.3)."""
+    ticket = three[0]
+    calling = [call["ticket"] for call in display_state(hall.office)["calls"]]
+    assert calling == [ticket.code]
+
+    with written() as w:
+        transfer(hall.clerk1, hall.w1, reason=REASON, to_queue=hall.queue_b)
+
+    assert [event.kind for event in w.events] == ["window"]
+    state = display_state(hall.office)
+    assert state["last_event_id"] == w.events[0].pk
+    assert state["calls"] == []
+    assert [window["ticket"] for window in state["windows"]] == ["", "", ""]
+    assert {queue["prefix"]: queue["waiting"] for queue in state["queues"]} == {"A": 2, "B": 1}
 
 
 def test_a_client_sent_to_a_window_keeps_their_place_there_and_only_there(hall, three):
