@@ -116,7 +116,7 @@ class FollowUpForm(forms.Form):
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"),
+        label=_("Decision on the appeal"),
         choices=[("upheld", _("Uphold: set the rating aside")), ("rejected", _("Reject"))],
         widget=forms.RadioSelect,
     )

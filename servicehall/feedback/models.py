@@ -138,7 +138,9 @@ class Rating(models.Model):
         on_delete=models.PROTECT,
     )
     level = models.PositiveSmallIntegerField(
-        _("level"), choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("rating level"),
+        choices=Level.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     dimensions = models.JSONField(_("dimensions"), default=dict, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
@@ -351,7 +353,7 @@ class RectificationNotice(models.Model):
         related_name="notices",
     )
     round = models.PositiveSmallIntegerField(_("round"))
-    level = models.CharField(_("level"), max_length=8, choices=NoticeLevel.choices)
+    level = models.CharField(_("notice level"), max_length=8, choices=NoticeLevel.choices)
     issued_at = models.DateTimeField(_("issued at"))
     due_at = models.DateTimeField(_("deadline"))
     assignee = models.ForeignKey(

@@ -106,3 +106,21 @@ def test_the_full_phone_number_is_shown_to_the_handler_and_logged(world, web):
     log_in(web, world.reviewer)
     assert web.post(reverse("feedback:rectification-phone", args=[rect.pk])).status_code == 404
     assert PersonalDataAccess.objects.count() == 1
+
+
+def _list_queries(web) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert web.get(reverse("feedback:rectifications")).status_code == 200
+    return len(queries)
+
+
+def test_the_list_costs_the_same_queries_for_one_row_or_many(world, web):
+    rectification(world)
+    log_in(web, world.head)
+    one = _list_queries(web)
+    for _n in range(4):
+        rectification(world)
+    assert _list_queries(web) == one

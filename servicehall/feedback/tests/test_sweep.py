@@ -16,6 +16,7 @@ from servicehall.feedback.models import FeedbackSettings, Rating, Rectification,
 from servicehall.feedback.subjects import rated_visit
 from servicehall.feedback.sweep import sweep
 from servicehall.ledger.models import LedgerEntry
+from servicehall.ledger.verify import verify_all
 from servicehall.org.actions import assign_duty
 
 from .factories import DAY, finished_visit, rectification
@@ -44,6 +45,8 @@ def test_a_warning_before_the_deadline_then_an_overdue_notice_each_once(world, c
     assert sweep().notices == []
     entries = LedgerEntry.objects.filter(event_type="feedback.rectification_notice")
     assert entries.count() == 2 and {e.channel for e in entries} == {"system"}
+    problems, _summary = verify_all()
+    assert [p.detail for p in problems if "feedback." in p.detail] == []
 
 
 def test_a_second_round_is_warned_again_and_finished_ones_never(world, clock):
@@ -86,6 +89,8 @@ def test_a_unit_may_count_unrated_visits_as_basically_satisfied(world, clock):
     assert sweep().defaulted == []
     entry = LedgerEntry.objects.get(event_type="feedback.rating_defaulted")
     assert entry.channel == "system" and entry.subject_id == str(made[0].pk)
+    problems, _summary = verify_all()
+    assert [p.detail for p in problems if "feedback." in p.detail] == []
 
 
 def test_the_command_runs_a_pass(world, clock):
