@@ -254,8 +254,9 @@ def _exists(rated: Rated) -> bool:
     return Rating.objects.filter(unit_id=rated.unit_id, call_ref=rated.call_ref).exists()
 
 
-def _deadlines(unit: Unit, rules: FeedbackSettings, start):
-    calendar = calendar_for(unit)
+def deadlines(calendar, rules: FeedbackSettings, start):
+    """The deadline (``rules.rectification_days`` working days on) and the warning's time
+    (``rules.warning_days`` working days before it), at the end of office hours."""
     due = calendar.deadline(start, rules.rectification_days).closes_at
     warn_days = max(rules.rectification_days - rules.warning_days, 0)
     warn = calendar.deadline(start, warn_days).closes_at
@@ -264,7 +265,7 @@ def _deadlines(unit: Unit, rules: FeedbackSettings, start):
 
 def _open_rectification(rating: Rating, unit: Unit, now) -> Rectification:
     rules = FeedbackSettings.for_unit(unit.pk)
-    due, warn = _deadlines(unit, rules, now)
+    due, warn = deadlines(calendar_for(unit), rules, now)
     # 谁办理谁负责: the clerk who handled the service, when still of this unit.
     assignee = rating.clerk if rating.clerk and rating.clerk.unit_id == unit.pk else None
     return Rectification.objects.create(
@@ -484,7 +485,9 @@ def record_follow_up(actor, row: Rectification, *, satisfied: bool, note: str) -
             fields += ["status", "closed_at"]
         else:
             unit = Unit.objects.get(pk=row.unit_id)
-            row.due_at, row.warn_at = _deadlines(unit, FeedbackSettings.for_unit(unit.pk), now)
+            row.due_at, row.warn_at = deadlines(
+                calendar_for(unit), FeedbackSettings.for_unit(unit.pk), now
+            )
             row.round += 1
             row.status, row.round_started_at = RectificationStatus.OPEN, now
             row.contacted_at, row.contact_note = None, ""

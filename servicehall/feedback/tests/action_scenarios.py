@@ -9,6 +9,7 @@ NOT_ACTIONS = {
     "servicehall.feedback.actions.rating_state": "what every rating entry records",
     "servicehall.feedback.actions.rectification_state": "what every rectification entry records",
     "servicehall.feedback.actions.notice_state": "what a rectification notice's entry records",
+    "servicehall.feedback.actions.deadlines": "computes a rectification's deadline and warning",
 }
 
 

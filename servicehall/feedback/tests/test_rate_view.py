@@ -122,3 +122,21 @@ def test_the_ticket_page_offers_the_rating_once_the_service_is_done(world, web):
     response = web.get(link)
     assert response.status_code == 302 and response["Location"].startswith("/feedback/r/")
     assert web.get(response["Location"]).status_code == 200
+
+
+def test_a_case_is_rated_once_through_the_link_on_its_receipt(world, web):
+    from servicehall.cases.tests.factories import accept, make_desk
+    from servicehall.feedback.views_client import link_for_case
+
+    case = accept(make_desk(world))
+    url = reverse("feedback:rate", args=[link_for_case(case)])
+    page = web.get(url).content.decode()
+    assert case.number in page and "Accuracy of the service guide" in page
+
+    web.post(url, {"level": "4", "dim_guide_accuracy": "3"})
+
+    rating = Rating.objects.get(case=case)
+    assert (rating.subject_kind, rating.mode, rating.dimensions) == (
+        "case", "online", {"guide_accuracy": 3},
+    )  # fmt: skip
+    assert web.get(url).status_code == 410

@@ -178,3 +178,15 @@ def test_an_unknown_staff_no_leaves_the_rectification_to_the_head(world):
     rated = rated_call(world.office, call_ref="CALL-2", staff_no="Z999")
     rating = actions.submit_rating(None, rated, channel="phone", level=2)
     assert rating.clerk is None and rating.rectification.assignee is None
+
+
+def test_two_submissions_at_once_leave_one_rating(world, monkeypatch):
+    """The check before the insert can race; the constraint then refuses the second."""
+    ticket = finished_visit(world)
+    rate_visit(ticket, 5, reasons=())
+    monkeypatch.setattr(actions, "_exists", lambda rated: False)
+    before = LedgerEntry.objects.count()
+    with pytest.raises(actions.FeedbackError, match="already been rated"):
+        rate_visit(ticket, 1, reasons=["slow"])
+    assert Rating.objects.filter(ticket=ticket).count() == 1
+    assert LedgerEntry.objects.count() == before and not Rectification.objects.exists()
