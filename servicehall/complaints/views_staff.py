@@ -43,7 +43,6 @@ from .views_public import _add_errors
 
 # The step forms: which steps show them, and the action each calls.
 STEP_FORMS = {
-    "assign": (AssignForm, OPEN_STEPS),
     "accept": (AcceptForm, (Step.RECEIVED,)),
     "refuse": (RefuseForm, (Step.RECEIVED,)),
     "refer": (ReferForm, (Step.RECEIVED, Step.INVESTIGATING)),
@@ -51,6 +50,7 @@ STEP_FORMS = {
     "handle": (HandleForm, (Step.HANDLING,)),
     "reply": (ReplyForm, (Step.REPLYING,)),
     "archive": (ArchiveForm, (Step.REPLIED,)),
+    "assign": (AssignForm, OPEN_STEPS),
 }
 HEAD_ONLY = {"assign", "archive"}
 NEEDS_COMPLAINT = {AssignForm, ReferForm, InvestigateForm}
