@@ -109,7 +109,6 @@ def case_state(row: Case) -> dict:
         "completed_by": row.completed_by_id,
         "decision_rule": row.decision_rule,
         "decision_reason": row.decision_reason,
-        "decision_number": row.decision_number,
         "materials": sorted(row.materials.values_list("pk", flat=True)),
         "not_applicable": sorted(row.materials_not_applicable.values_list("pk", flat=True)),
         "notices": sorted(row.notices.values_list("pk", flat=True)),
@@ -118,6 +117,9 @@ def case_state(row: Case) -> dict:
         "stage_due_at": _ts(row.stage_due_at),
         "suspended_at": _ts(row.suspended_at),
         "suspended_days": row.suspended_days,
+        # The refusal or completion notice's number, once drawn; absent before, so the
+        # states recorded before numbers were drawn still match their rows.
+        **({"decision_number": row.decision_number} if row.decision_number else {}),
     }
 
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicehall.ledger.models import LedgerEntry
+from servicehall.ledger.verify import verify_all
 from servicehall.org.choices import CaseStage
 from servicehall.org.models import Post
 
@@ -120,3 +121,13 @@ def test_numbers_are_unique_and_sequential_per_kind_and_recorded(desk):
             transaction.set_rollback(True)
 
     check()
+
+
+def test_a_number_changed_behind_the_ledger_is_found(desk):
+    """The printed number is provable: ``ledger verify`` finds a row whose number is not
+    the one its entry recorded (D-11)."""
+    case = _complete(desk, 1, True)
+    assert [p for p in verify_all()[0] if "cases." in p.detail] == []
+    Case.objects.filter(pk=case.pk).update(decision_number="BJ-O1-2026-000099")
+    (problem,) = [p for p in verify_all()[0] if "cases." in p.detail]
+    assert f"cases.case {case.pk} differs" in problem.detail
