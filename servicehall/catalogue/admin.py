@@ -50,7 +50,9 @@ class PolicyInline(FrozenWhenPublished, admin.TabularInline):
 class MaterialInline(FrozenWhenPublished, admin.TabularInline):
     model = Material
     extra = 0
-    fields = ["order", "name", "form", "copies", "when_needed", "notes", "has_sample", "sample"]
+    fields = [
+        "order", "name", "form", "copies", "when_needed", "need", "notes", "has_sample", "sample",
+    ]  # fmt: skip
 
 
 @admin.register(ServiceItemVersion)

@@ -242,10 +242,22 @@ def test_keyboard_shortcuts_are_documented(at_work, client):
     assert "desk.js" in body
 
 
-def test_the_place_for_the_case_is_marked_without_a_link(at_work, client):
+def _case_slot(client) -> str:
     body = client.get(desk_url()).content.decode()
-    slot = re.search(r'data-testid="case-slot".*?</section>', body, re.S).group(0)
-    assert "<a " not in slot
+    return re.search(r'data-testid="case-slot".*?</section>', body, re.S).group(0)
+
+
+def test_without_a_client_the_case_slot_has_no_link(at_work, client):
+    assert "<a " not in _case_slot(client)
+
+
+def test_the_called_client_s_case_opens_from_the_desk(at_work, client):
+    """N-5.6a: the clerk who calls the client opens the case (受理办件) from the ticket."""
+    ticket = issue(at_work.a, item=at_work.item)
+    press(client, "call-next")
+    slot = _case_slot(client)
+    assert f'href="{reverse("cases:open")}?ticket={ticket.pk}"' in slot
+    assert 'data-testid="open-case"' in slot
 
 
 # --- the buttons --------------------------------------------------------------------------
