@@ -108,4 +108,5 @@ def load_demo_complaints(unit: Unit) -> list[Complaint]:
         head, complaint, reason="住房公积金不属于人社部门职责，请向住房公积金管理中心反映。"
     )
     made.append(complaint)
-    return made
+    # The actions return fresh rows; the list is read back as it now stands.
+    return list(Complaint.objects.filter(pk__in=[row.pk for row in made]).order_by("pk"))

@@ -19,6 +19,7 @@ def test_demo_complaints_cover_the_channels_and_steps(world, clock):
     made = load_demo_complaints(world.office)
     assert {row.channel for row in made} == set(Channel.values)
     steps = set(Complaint.objects.values_list("step", flat=True))
+    assert {row.step for row in made} == steps
     assert {Step.RECEIVED, Step.INVESTIGATING, Step.HANDLING, Step.ARCHIVED} <= steps
     assert Step.NOT_ACCEPTED in steps
     assert Violation.objects.count() == 1 and Accountability.objects.count() == 1
