@@ -3,7 +3,9 @@
 verify: the ledger of one unit is filled with realistic entries, then
 ``verify.verify_unit`` is timed against hashing the very same entry bytes with
 ``hashlib.sha256`` in a plain loop (ratio = loop seconds / verify seconds, goal at least
-0.5), in one process and shared out among one process per CPU (``workers``). It measures
+0.5), in one process and shared out among one process per CPU (``workers``), in rounds
+that alternate the baseline and the verifications, so that the other load of a shared
+machine weighs on both sides of each ratio (the median over the rounds). It measures
 what ``verify_unit`` does: read every entry, rebuild its bytes, recompute its leaf hash
 and compare it with the stored one, check every link and sequence number, grow the
 Merkle tree and check each checkpoint and the head; not the reconciliation of the
@@ -42,7 +44,7 @@ from servicehall.ledger.canonical import canonical_json
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.models import LedgerEntry
 from servicehall.ledger.registry import register_event
-from servicehall.ledger.verify import CHUNK, Summary, verify_unit
+from servicehall.ledger.verify import CHUNK, PARALLEL_MIN, Summary, verify_unit
 from servicehall.org.models import User
 
 from . import (
@@ -63,7 +65,7 @@ WORKERS = os.cpu_count() or 1
 FLAT_MEMORY_LIMIT = 1.5
 WRITERS = (1, 2, 4)
 BENCH_EVENT = "bench.append"
-BASELINE_RUNS = 3
+VERIFY_ROUNDS = 3
 WARM_UP_INSERTS = 20
 
 
@@ -96,9 +98,25 @@ def children_max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def verify_worker(ready, warm_unit: int, small_unit: int, big_unit: int, profile: bool) -> dict:
-    """Verify the filled ledgers once ``ready`` is set, in one process and then in
-    ``WORKERS`` processes (``verify_unit(..., workers=WORKERS)``, forked from this one).
+def _timed_verify(unit_id: int, workers: int) -> dict:
+    gc.collect()
+    summary = Summary()
+    started = time.perf_counter()
+    problem = verify_unit(unit_id, summary, workers=workers)
+    return {
+        "seconds": time.perf_counter() - started,
+        "problem": None if problem is None else str(problem),
+        "entries": summary.entries,
+    }
+
+
+def verify_worker(
+    ready, commands, replies, warm_unit: int, small_unit: int, big_unit: int, profile: bool
+) -> dict:
+    """Verify the filled ledgers once ``ready`` is set: first for memory, then timed, in
+    one process or in ``WORKERS`` (``verify_unit(..., workers=WORKERS)``, forked from
+    this one), as the parent asks on ``commands`` ((unit, workers), None to stop) between
+    its runs of the baseline; each time goes back on ``replies``.
 
     A process of its own, started before the parent filled anything, so that its peak RSS
     is the verification's: a spawned process starts with its parent's peak, and the parent
@@ -113,29 +131,9 @@ def verify_worker(ready, warm_unit: int, small_unit: int, big_unit: int, profile
         gc.collect()
         measured["rss_reset"] = reset_peak_rss()
         maxrss_before, peak_before = max_rss_mib(), peak_rss_mib()
-        summary = Summary()
-        started = time.perf_counter()
-        problem = verify_unit(unit_id, summary)
-        measured[name] = {
-            "seconds": time.perf_counter() - started,
-            "problem": None if problem is None else str(problem),
-            "entries": summary.entries,
-            "maxrss": (maxrss_before, max_rss_mib()),
-            "peak": (peak_before, peak_rss_mib()),
-        }
-    # The forked processes read with connections of their own, and this one's is closed
-    # before they fork.
-    for name, unit_id in (("small", small_unit), ("big", big_unit)):
-        gc.collect()
-        summary = Summary()
-        started = time.perf_counter()
-        problem = verify_unit(unit_id, summary, workers=WORKERS)
-        measured[f"{name} parallel"] = {
-            "seconds": time.perf_counter() - started,
-            "problem": None if problem is None else str(problem),
-            "entries": summary.entries,
-            "children_maxrss": children_max_rss_mib(),
-        }
+        measured[name] = _timed_verify(unit_id, 1)
+        measured[name]["maxrss"] = (maxrss_before, max_rss_mib())
+        measured[name]["peak"] = (peak_before, peak_rss_mib())
     for name, unit_id in (("small", small_unit), ("big", big_unit)):
         gc.collect()
         tracemalloc.start()
@@ -148,7 +146,32 @@ def verify_worker(ready, warm_unit: int, small_unit: int, big_unit: int, profile
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(18)
         measured["profile"] = text.getvalue()
+    replies.put("measured")
+    while (command := commands.get()) is not None:
+        unit_id, workers = command
+        # The forked processes read with connections of their own; this one's is closed
+        # before they fork.
+        replies.put(_timed_verify(unit_id, workers))
+    measured["children_maxrss"] = children_max_rss_mib()
     return measured
+
+
+def _timing_rounds(filled: dict, units: dict, commands, replies) -> dict:
+    """``VERIFY_ROUNDS`` rounds, each: the baseline, verify in one process, the baseline,
+    verify in ``WORKERS``, the baseline; a verification's ratio is the mean of the two
+    baselines around it over its time, so that other load on the machine weighs on both."""
+    rounds: dict = {(name, workers): [] for name in ("big", "small") for workers in (1, WORKERS)}
+    for _round in range(VERIFY_ROUNDS):
+        for name in ("big", "small"):
+            before = hash_loop(filled[name].data)
+            for workers in (1, WORKERS):
+                commands.put((units[name][0].pk, workers))
+                verified = replies.get(timeout=900)
+                after = hash_loop(filled[name].data)
+                rounds[name, workers].append({**verified, "baseline": (before + after) / 2})
+                before = after
+    commands.put(None)
+    return rounds
 
 
 def bench_verify(options: argparse.Namespace) -> list[Result]:
@@ -157,10 +180,10 @@ def bench_verify(options: argparse.Namespace) -> list[Result]:
     small_count = min(big_count, max(big_count // 10, 2 * CHUNK))
     sizes = {"warm": (1000, 3), "small": (small_count, 2), "big": (big_count, 1)}
     units = {name: make_unit(f"BENCH-V-{name.upper()}", 20) for name in sizes}
-    ready = SPAWN.Event()
+    ready, commands, replies = SPAWN.Event(), SPAWN.Queue(), SPAWN.Queue()
     with Children(
         "servicehall.bench.ledger:verify_worker",
-        [(ready, *(units[name][0].pk for name in sizes), options.profile)],
+        [(ready, commands, replies, *(units[name][0].pk for name in sizes), options.profile)],
     ) as verifier:
         filled = {}
         for name, (count, seed) in sizes.items():
@@ -178,53 +201,59 @@ def bench_verify(options: argparse.Namespace) -> list[Result]:
             assert hasher().hash_leaf(last.data[-1]).hex() == last.head_hash
         connection.close()
         ready.set()
+        try:
+            assert replies.get(timeout=1800) == "measured"
+            rounds = _timing_rounds(filled, units, commands, replies)
+        except BaseException:
+            commands.put(None)
+            raise
         [measured] = verifier.results()
 
-    baseline = {
-        name: [hash_loop(filled[name].data) for _ in range(BASELINE_RUNS)]
-        for name in ("small", "big")
-    }
-
     results = []
-    for name, how in (
-        ("big", "1 process"),
-        ("big", f"{WORKERS} processes"),
-        ("small", "1 process"),
-        ("small", f"{WORKERS} processes"),
-    ):
-        fills, runs = filled[name], baseline[name]
-        verified = measured[name if how == "1 process" else f"{name} parallel"]
-        loop_seconds = statistics.median(runs)
-        ratio = loop_seconds / verified["seconds"]
-        failures = []
-        if verified["problem"] is not None:
-            failures.append(f"verify_unit found a problem: {verified['problem']}")
-        if verified["entries"] != fills.count:
-            failures.append(f"verified {verified['entries']} entries of {fills.count}")
+    for name, workers in rounds:
+        fills, runs = filled[name], rounds[name, workers]
+        ratios = [run["baseline"] / run["seconds"] for run in runs]
+        ratio = statistics.median(ratios)
+        failures = sorted(
+            {f"verify_unit found a problem: {run['problem']}" for run in runs if run["problem"]}
+            | {
+                f"verified {run['entries']} entries of {fills.count}"
+                for run in runs
+                if run["entries"] != fills.count
+            }
+        )
+        how = "1 process" if workers == 1 else f"{workers} processes"
         result = Result(
             f"verify {fills.count:,} entries, {how}",
             ratio,
             f">= {VERIFY_GOAL}",
             ratio >= VERIFY_GOAL,
             [
-                f"verify_unit(workers={1 if how == '1 process' else WORKERS}) "
-                f"{verified['seconds']:.2f} s ({_rate(fills.count, verified['seconds'])}), "
-                f"returned {verified['problem'] or 'None'}",
-                f"baseline sha256 loop over the same bytes: median {loop_seconds:.3f} s "
-                f"({_rate(fills.count, loop_seconds)}); runs "
-                + ", ".join(f"{run:.3f}" for run in runs),
+                f"verify_unit(workers={workers}), {len(runs)} rounds: "
+                + ", ".join(f"{run['seconds']:.2f} s" for run in runs)
+                + f" ({_rate(fills.count, statistics.median(r['seconds'] for r in runs))} "
+                "at the median)",
+                "baseline sha256 loop over the same bytes, before and after each (mean): "
+                + ", ".join(f"{run['baseline']:.3f} s" for run in runs),
+                "ratio per round: "
+                + ", ".join(f"{value:.3f}" for value in ratios)
+                + "; the median is shown",
                 f"entries average {fills.entry_bytes / fills.count:.0f} bytes "
                 f"(payload {fills.payload_bytes / fills.count:.0f} bytes of canonical JSON); "
                 f"fill {fills.seconds:.1f} s ({_rate(fills.count, fills.seconds)})",
             ],
             failures,
         )
-        if "children_maxrss" in verified:
+        if workers > 1 and fills.count < PARALLEL_MIN:
             result.raw.append(
-                f"largest peak RSS of a forked verifying process (getrusage, shared pages "
-                f"included): {verified['children_maxrss']:.1f} MiB"
+                f"fewer entries than verify.PARALLEL_MIN ({PARALLEL_MIN:,}): one process"
             )
-        if name == "small" and how == "1 process" and "profile" in measured:
+        elif workers > 1:
+            result.raw.append(
+                "largest peak RSS of a forked verifying process (getrusage; pages shared "
+                f"with the parent included): {measured['children_maxrss']:.1f} MiB"
+            )
+        if name == "small" and workers == 1 and "profile" in measured:
             result.raw.append("cProfile of verify_unit on this ledger, by own time:")
             result.raw.extend(line for line in measured["profile"].splitlines() if line.strip())
         results.append(result)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicehall.catalogue.models import ServiceItem
-from servicehall.org.models import Commitment, Window
+from servicehall.org.models import Window
 from servicehall.queueing import actions
 from servicehall.queueing.choices import TicketChannel, TicketStatus, WindowStatus
 from servicehall.queueing.estimates import (
@@ -24,7 +24,8 @@ from servicehall.queueing.estimates import (
     estimated_wait_minutes,
     open_windows,
 )
-from servicehall.queueing.models import HallEvent, Queue, Ticket, WindowState
+from servicehall.queueing.models import Queue, Ticket, WindowState
+from servicehall.queueing.views_display import call_events, display_state
 
 from . import openapi
 from .auth import Conflict, endpoint, json_body, json_response
@@ -124,10 +125,6 @@ def _queue(device: Device, prefix: str, field: str) -> Queue:
     if queue is None:
         raise _invalid(field, _("This hall has no queue {prefix}.").format(prefix=prefix))
     return queue
-
-
-def _today_start() -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
 
 
 # --- public --------------------------------------------------------------------------------
@@ -234,46 +231,38 @@ def ticket(request, follow_token: str):
 @endpoint("GET", kinds=(DeviceKind.DISPLAY,))
 def display(request):
     """What the hall display shows: the latest calls, the waiting counts, the commitments.
-    ``last_event`` is the id to resume the live event stream from."""
+    ``last_event`` is the id to resume the live event stream from.
+
+    The hall display page's state (``queueing.views_display.display_state``, shared by
+    every display of the hall until the next event) in this API's shape; the calls are
+    the day's call events, recalls included.
+    """
     device = request.device
-    unit_id = device.unit_id
-    day = timezone.localdate()
-    counts = dict(
-        Ticket.objects.filter(unit_id=unit_id, service_day=day, status=TicketStatus.WAITING)
-        .values_list("queue_id")
-        .annotate(n=Count("id"))
-    )
-    calls = HallEvent.objects.filter(unit_id=unit_id, kind="call", at__gte=_today_start())
+    state = display_state(device.unit)
+    day = dt.date.fromisoformat(state["day"])
     data = {
-        "unit": device.unit.name,
-        "service_day": day.isoformat(),
+        "unit": state["unit"]["name"],
+        "service_day": state["day"],
         "queues": [
-            {"queue": queue.prefix, "name": queue.name, "waiting": counts.get(queue.pk, 0)}
-            for queue in Queue.objects.filter(unit_id=unit_id, active=True).order_by("prefix")
+            {"queue": queue["prefix"], "name": queue["name"], "waiting": queue["waiting"]}
+            for queue in state["queues"]
         ],
         "calls": [
             {
-                "id": event.pk,
-                "at": _moment(event.at),
-                "ticket": event.data.get("ticket", ""),
-                "window": event.data.get("window"),
-                "window_name": event.data.get("window_name", ""),
-                "staff_no": event.data.get("staff_no", ""),
-                "recall": bool(event.data.get("recall")),
+                "id": event["id"],
+                "at": _moment(event["at"]),
+                "ticket": event.get("ticket", ""),
+                "window": event.get("window"),
+                "window_name": event.get("window_name", ""),
+                "staff_no": event.get("staff_no", ""),
+                "recall": bool(event.get("recall")),
             }
-            for event in calls.order_by("-id")[:LATEST_CALLS]
+            for event in call_events(device.unit, day, LATEST_CALLS)
         ],
         "commitments": [
-            {"level": row.level, "text": row.text}
-            for row in Commitment.objects.filter(unit_id=unit_id, active=True).order_by(
-                "level", "order"
-            )
+            {"level": row["level"], "text": row["text"]} for row in state["commitments"]
         ],
-        "last_event": HallEvent.objects.filter(unit_id=unit_id)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-        or 0,
+        "last_event": state["last_event_id"],
         "window": window_json(device.window, _window_state(device.window))
         if device.window_id
         else None,

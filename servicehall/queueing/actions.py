@@ -87,14 +87,15 @@ def _check_clerk(clerk, window: Window) -> None:
 
 
 def _locked_state(window: Window) -> WindowState:
+    locked = WindowState.objects.select_for_update(of=("self",)).select_related("current")
+    state = locked.filter(window=window).first()
+    if state is not None:
+        return state
+    # The row is made on the window's first action only, not tried on every call.
     WindowState.objects.bulk_create(
         [WindowState(window=window, unit_id=window.unit_id)], ignore_conflicts=True
     )
-    return (
-        WindowState.objects.select_for_update(of=("self",))
-        .select_related("current")
-        .get(window=window)
-    )
+    return locked.get(window=window)
 
 
 def _state_at_work(clerk, window: Window) -> WindowState:

@@ -9,6 +9,7 @@ numbers, N-4.2 commitments).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -150,7 +151,8 @@ def _commitments(unit: Unit) -> list[dict]:
 
 
 def display_state(unit: Unit) -> dict:
-    """What a display shows, with the id of the last event it reflects.
+    """What a display shows, with the id of the last event it reflects; the device API's
+    display answers from it too (``devices.api.display``).
 
     The id is read first: an event that commits while the rest is read is sent again by
     the stream, never lost.
@@ -171,6 +173,18 @@ def display_state(unit: Unit) -> dict:
         }
         cache.set(key, state, STATE_CACHE_SECONDS)
     return state
+
+
+def call_events(unit: Unit, day: dt.date, limit: int) -> list[dict]:
+    """The day's call events, newest first, recalls included: each event's data with its
+    ``id`` and ``at`` (the device API's display lists these)."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    rows = (
+        HallEvent.objects.filter(unit=unit, kind="call", at__gte=start)
+        .order_by("-pk")
+        .values_list("pk", "at", "data")[:limit]
+    )
+    return [{**data, "id": pk, "at": at} for pk, at, data in rows]
 
 
 def calls_since(unit: Unit, after: int, last_event_id: int) -> list[dict]:
