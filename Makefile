@@ -57,12 +57,17 @@ demo: install
 	@echo "  Hall display    http://$(HOST):$(PORT)/hall/display/OFF-LJ-SS/"
 	@echo "  Kiosk           http://$(HOST):$(PORT)/hall/kiosk/OFF-LJ-SS/"
 	@echo "  Counter desk    http://$(HOST):$(PORT)/hall/desk/1/  (log in as clerk)"
+	@echo "  Rate a service  http://$(HOST):$(PORT)/feedback/pad/pair/  (rating pad; token printed above)"
+	@echo "  Complaints      http://$(HOST):$(PORT)/complaints/new/"
+	@echo "  Public figures  http://$(HOST):$(PORT)/figures/"
 	@echo "Administrators and supervisors also need a second-factor code:"
 	@echo "  $(BIN)/servicehall demo-otp USERNAME   (stands in for the authenticator app)"
 	@echo
-	@# The event stream (SSE for the hall displays) runs beside the WSGI server and stops with it.
+	@# The event stream (SSE for the hall displays) and the worker (sweeps of deadlines and
+	@# warnings, ledger checkpoints, once a minute) run beside the WSGI server and stop with it.
 	$(BIN)/servicehall eventstream --host $(HOST) --port $(EVENTS_PORT) & events=$$!; \
-	trap 'kill $$events 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/servicehall worker --every 60 > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$events $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/servicehall serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

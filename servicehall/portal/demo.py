@@ -16,6 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from servicehall.appointments.demo import load_demo_slots
 from servicehall.catalogue.demo import load_demo_catalogue
+from servicehall.complaints.demo import load_demo_complaints
+from servicehall.feedback.demo import load_demo_feedback
 from servicehall.org.actions import assign_duty, remove_duty
 from servicehall.org.calendar import calendar_for
 from servicehall.org.choices import CaseStage, CommitmentLevel, Role, UnitKind
@@ -324,7 +326,9 @@ def _demo_logins() -> None:
 
 
 @transaction.atomic
-def load_demo_data() -> None:
+def load_demo_data() -> dict[str, str]:
+    """Everything ``make demo`` shows; returns the rating pads' tokens newly issued, by office
+    code (shown once: a tablet pairs with one at /feedback/pad/pair/)."""
     offices = _units()
     for index, (office, window_count) in enumerate(zip(offices, (12, 10, 8), strict=True), 1):
         _office(office, index, window_count)
@@ -337,3 +341,5 @@ def load_demo_data() -> None:
     for office in offices:
         _queues(office)
         load_demo_slots(office)
+        load_demo_complaints(office)
+    return load_demo_feedback(offices, actor=User.objects.get(username="sysadmin"))

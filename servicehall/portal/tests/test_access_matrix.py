@@ -1,4 +1,4 @@
-"""Role x page access matrix: every role, every page so far, and an outsider.
+"""Role x page access matrix: every role, every staff and public page, and an outsider.
 
 A cell is the status the page must answer; a redirect to the login page is "login".
 """
@@ -17,7 +17,10 @@ ROLES = [
 
 def expected(page: str, role: str):
     """The matrix, written out per page so that every cell is a decision."""
-    if page in ("home", "norms", "commitments", "guides", "kiosk", "display"):
+    if page in (
+        "home", "norms", "commitments", "guides", "kiosk", "display", "figures",
+        "complaints-new", "complaints-track",
+    ):  # fmt: skip
         return PUBLIC
     if role == "anonymous":
         return "admin-login" if page == "admin" else "login"
@@ -50,6 +53,21 @@ def expected(page: str, role: str):
         return 200 if role == "security_admin" else 403
     if page == "admin":
         return 200 if role in ("system_admin", "unit_admin") else "admin-login"
+    if page in ("cases-work", "complaints-enter"):
+        # Counter staff of their own unit (the outsider works in the other office).
+        return 200 if role in ("clerk", "reviewer", "head", "outsider") else 403
+    if page == "rectifications":
+        # 谁办理谁负责: the clerk's own, the head's unit; a supervisor goes to the appeals.
+        if role == "supervisor":
+            return "appeals"
+        return 200 if role in ("clerk", "reviewer", "head", "outsider") else 403
+    if page == "appeals":
+        return 200 if role == "supervisor" else 403
+    if page == "complaints-list":
+        # Handlers, and read-only the supervisor above; never the three administrators.
+        return 200 if role in ("clerk", "reviewer", "head", "supervisor", "outsider") else 403
+    if page == "complaints-limits":
+        return 200 if role == "unit_admin" else 403
     raise AssertionError(page)
 
 
@@ -72,13 +90,24 @@ def url_for(page: str, world) -> str:
         "detections": reverse("supervision:detections"),
         "ledger": reverse("ledger:entries"),
         "export-approvals": reverse("ledger:export-approvals"),
+        "figures": reverse("portal:figures"),
+        "cases-work": reverse("cases:work"),
+        "rectifications": reverse("feedback:rectifications"),
+        "appeals": reverse("feedback:appeals"),
+        "complaints-new": reverse("complaints:new"),
+        "complaints-track": reverse("complaints:track"),
+        "complaints-list": reverse("complaints:list"),
+        "complaints-enter": reverse("complaints:enter"),
+        "complaints-limits": reverse("complaints:limits"),
     }[page]
 
 
 PAGES = [
     "home", "norms", "commitments", "guides", "kiosk", "display", "staff-home", "office",
     "city", "other-office", "login-records", "lockouts", "admin", "desk", "detections",
-    "ledger", "export-approvals",
+    "ledger", "export-approvals", "figures", "cases-work", "rectifications", "appeals",
+    "complaints-new", "complaints-track", "complaints-list", "complaints-enter",
+    "complaints-limits",
 ]  # fmt: skip
 
 
@@ -96,6 +125,8 @@ def test_access_matrix(client, world, role):
                 status = "login"
             elif location.startswith(reverse("admin:login")):
                 status = "admin-login"
+            elif location.startswith(reverse("feedback:appeals")):
+                status = "appeals"
         seen[page] = status
     assert seen == {page: expected(page, role) for page in PAGES}
 
