@@ -1,0 +1,133 @@
+"""A complaint from the portal to its archive, in real browsers (issue #7, N-6.1, N-5.6e).
+
+A client complains online, by name, that the clerk A001 kept looking at his phone (D-05);
+the page gives a tracking number and a secret code once. Zhang, the head on duty, accepts
+it, finds it substantiated, records the violation of D-05 and the accountability decision,
+the measures, the reply, and archives it. Wang, the staff member concerned, never sees it.
+The client follows it with the number and the code, and sees the reply and nothing
+personal. Screenshots go to test-artifacts/browser/complaints-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from servicehall.complaints.choices import Step
+from servicehall.complaints.models import Complaint
+from servicehall.norms.models import Clause
+from servicehall.supervision.violations import Accountability, Violation
+from servicehall.testing import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+NAME = "欧阳娜娜"
+PHONE = "13955554321"
+
+
+def _log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("body")).not_to_contain_text("请输入正确的用户名和密码")
+
+
+def _submit_step(page, name: str, fill) -> None:
+    form = page.get_by_test_id(f"form-{name}")
+    fill(form)
+    form.get_by_test_id(f"submit-{name}").click()
+
+
+def test_a_named_complaint_is_handled_hidden_from_the_staff_concerned(
+    page, step, world, page_problems
+):
+    # The client's online form (no login).
+    page.goto("/")
+    page.get_by_role("link", name="投诉与建议").first.click()
+    form = page.get_by_test_id("complaint-form")
+    form.locator("select[name=unit]").select_option(value=str(world.office.pk))
+    form.locator("input[name=kind][value=complaint]").check()
+    form.locator("textarea[name=content]").fill("窗口工作人员服务时一直看手机，不理睬我。")
+    form.locator("input[name=staff_no]").fill("A001")
+    form.locator("input[name=name]").fill(NAME)
+    form.locator("input[name=phone]").fill(PHONE)
+    step("complaints-01-form")
+    form.locator("button[type=submit]").click()
+    receipt = page.get_by_test_id("receipt")
+    expect(receipt).to_be_visible()
+    number = receipt.get_by_test_id("number").inner_text().strip()
+    code = receipt.get_by_test_id("code").inner_text().strip()
+    step("complaints-02-submitted")
+    complaint = Complaint.objects.get(number=number)
+    assert complaint.staff_concerned == world.clerk and complaint.step == Step.RECEIVED
+    assert NAME not in str(complaint.__dict__)  # stored encrypted
+
+    # The staff member concerned does not see it, not even in the list (N-6.1).
+    _log_in(page, "wang")
+    page.goto("/complaints/staff/")
+    expect(page.locator("body")).not_to_contain_text(number)
+    response = page.goto(f"/complaints/staff/{number}/")
+    assert response.status == 404
+    page_problems.clear()  # that 404 was the point
+    page.context.clear_cookies()
+
+    # The head on duty handles it through every step (GB/T 36113).
+    d05 = Clause.objects.get(code="D-05")
+    _log_in(page, "zhang")
+    page.goto("/complaints/staff/")
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_test_id("masked-identity")).not_to_contain_text(PHONE)
+    step("complaints-03-received")
+    _submit_step(page, "accept", lambda form: None)
+    _submit_step(
+        page,
+        "investigate",
+        lambda form: (
+            form.locator("input[value=substantiated]").check(),
+            form.locator("select[name$='clause']").select_option(value=str(d05.pk)),
+            form.locator("textarea").first.fill("调阅监控属实：工作人员服务期间使用手机。"),
+        ),
+    )
+    violation = page.get_by_test_id("form-violation")
+    violation.locator("textarea").fill("服务期间玩手机，违反纪律要求第五条。")
+    violation.get_by_role("button").click()
+    accountability = page.get_by_test_id("form-accountability")
+    accountability.locator("select").select_option(index=1)
+    accountability.locator("textarea").fill("初次违反，批评教育。")
+    accountability.get_by_role("button").click()
+    expect(page.get_by_test_id("accountability")).to_be_visible()
+    _submit_step(
+        page,
+        "handle",
+        lambda form: form.locator("textarea").fill("对当事人批评教育，全员重申纪律。"),
+    )
+    _submit_step(
+        page,
+        "reply",
+        lambda form: (
+            form.locator("select").select_option(value="online"),
+            form.locator("textarea").fill("经查情况属实，已对当事人批评教育，感谢您的监督。"),
+        ),
+    )
+    _submit_step(page, "archive", lambda form: None)
+    expect(page.get_by_test_id("step")).to_contain_text("归档")
+    step("complaints-04-archived")
+    complaint.refresh_from_db()
+    assert complaint.step == Step.ARCHIVED
+    violation_row = Violation.objects.get()
+    assert violation_row.clause.code == "D-05" and violation_row.staff == world.clerk
+    assert Accountability.objects.filter(violation=violation_row, staff=world.clerk).exists()
+    page.context.clear_cookies()
+
+    # The client follows it: the reply, and nothing personal.
+    page.goto("/complaints/track/")
+    track = page.get_by_test_id("track-form")
+    track.locator("input[name=number]").fill(number)
+    track.locator("input[name=code]").fill(code)
+    track.locator("button[type=submit]").click()
+    progress = page.get_by_test_id("progress")
+    expect(progress.get_by_test_id("reply")).to_contain_text("感谢您的监督")
+    expect(progress).not_to_contain_text(NAME)
+    expect(progress).not_to_contain_text("A001")
+    step("complaints-05-tracked")
