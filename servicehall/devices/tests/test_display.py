@@ -11,6 +11,7 @@ from servicehall.org.choices import CommitmentLevel
 from servicehall.org.models import Commitment
 from servicehall.queueing.actions import call_next, issue_ticket, recall
 from servicehall.queueing.models import HallEvent
+from servicehall.queueing.views_display import display_state
 
 
 def _issue(queue):
@@ -87,3 +88,27 @@ def test_a_display_at_a_window_shows_that_window(api, hall):
 
 def test_a_kiosk_is_no_display(api, hall):
     assert api.get("display", token=hall.token("kiosk")).status_code == 403
+
+
+def test_the_answer_is_the_hall_display_pages_state_in_the_apis_shape(api, hall):
+    """One source for both: the API reads ``display_state``, as the TV page does, so the
+    two never disagree on the counts, the commitments (N-4.2, in the page's order) or
+    the event to resume from."""
+    _issue(hall.queue_a)
+    _issue(hall.queue_b)
+    call_next(hall.world.clerk, hall.window1)
+    for level in (CommitmentLevel.COLLECTIVE, CommitmentLevel.DEPARTMENTAL):
+        Commitment.objects.create(unit=hall.world.office, level=level, text=f"{level} 承诺")
+    state = display_state(hall.world.office)
+
+    body = api.get("display", token=hall.token("display")).json()
+
+    assert body["queues"] == [
+        {"queue": q["prefix"], "name": q["name"], "waiting": q["waiting"]} for q in state["queues"]
+    ]
+    assert body["commitments"] == [
+        {"level": c["level"], "text": c["text"]} for c in state["commitments"]
+    ]
+    assert [c["level"] for c in body["commitments"]] == ["departmental", "collective"]
+    assert (body["last_event"], body["service_day"]) == (state["last_event_id"], state["day"])
+    assert [c["ticket"] for c in body["calls"]] == [c["ticket"] for c in state["calls"]]
