@@ -171,8 +171,7 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
     decides = (
         supervision.may_decide(user, complaint.unit)
         and complaint.staff_concerned_id != user.pk
-        and complaint.finding in SUBSTANTIATED_FINDINGS
-        and complaint.clause_id is not None
+        and _found_substantiated(complaint)
     )
     violation_form = accountability_form = None
     if decides and violation is None:
@@ -233,9 +232,22 @@ def act(request, number: str, name: str):
     return _page(request, complaint, forms={name: form}, status=400)
 
 
+def _found_substantiated(complaint: Complaint) -> bool:
+    """A violation is recorded from a complaint, and accountability decided through it,
+    only once the investigation found it substantiated against a clause (N-5.6e)."""
+    return complaint.finding in SUBSTANTIATED_FINDINGS and complaint.clause_id is not None
+
+
 def _supervise(request, complaint: Complaint, name: str):
     """The violation against the clause, and the accountability decision (N-5.6e)."""
     form_class = ViolationForm if name == "violation" else AccountabilityForm
+    if not _found_substantiated(complaint):
+        # The page offers no such form then; a form posted anyway changes nothing.
+        messages.error(
+            request,
+            _("Only a substantiated finding against a clause is recorded as a violation (N-5.6e)."),
+        )
+        return _page(request, complaint, status=400)
     form = form_class(request.POST, prefix=name)
     if form.is_valid():
         data = form.cleaned_data
