@@ -26,7 +26,8 @@ to today's checkpoint is asked of the ledger when someone wants it (``ledger rec
 Should a proof ever not fit, the code carries ``FALLBACK_PATH`` (the entry's unit and
 seq) instead, from which the full JSON can be fetched or printed with ``ledger receipt``.
 The receipt, the one-time notice and the completion notice also carry a code with the
-address of the progress lookup.
+address of the progress lookup; the completion notice a third, with the case's evaluation
+link (一事一评, N-2.5), so the client rates the case online once it is done.
 """
 
 from __future__ import annotations
@@ -123,6 +124,22 @@ def lookup_url(request, case: Case) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def rating_url(request, case: Case) -> str:
+    """The address of the case's evaluation page (一事一评, N-2.5), absolute when printed
+    from a request, like the lookup address. The link is valid for the unit's days from
+    the completion, when the notice is handed over (``feedback.views_client.link_for_case``
+    counts from the acceptance, for the receipt, and would often have expired by now)."""
+    # feedback builds on cases (it rates them), so it is imported here, not at the top.
+    from servicehall.feedback import links
+    from servicehall.feedback.choices import SubjectKind
+    from servicehall.feedback.models import FeedbackSettings
+
+    days = FeedbackSettings.for_unit(case.unit_id).link_valid_days
+    token = links.make_token(SubjectKind.CASE, case.pk, links.expiry(case.completed_at, days))
+    path = reverse("feedback:rate", args=[token])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
 def compact_json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -146,9 +163,10 @@ def qr_svg(text: str, *, error: str = "m", scale: int = 3) -> str:
 @dataclass
 class Document:
     """What a case document shows: its kind and number, the case, the entry that
-    recorded it with that entry's inclusion proof code, and the lookup code where the
-    document has one. ``materials`` are those received (the receipt, the refusal: to
-    hand back), ``missing`` those the one-time notice asks for."""
+    recorded it with that entry's inclusion proof code, the lookup code where the
+    document has one, and the evaluation code on the completion notice. ``materials``
+    are those received (the receipt, the refusal: to hand back), ``missing`` those the
+    one-time notice asks for."""
 
     kind: str
     number: str
@@ -159,6 +177,8 @@ class Document:
     proof_svg: str
     lookup_url: str = ""
     lookup_svg: str = ""
+    rating_url: str = ""
+    rating_svg: str = ""
     materials: list = field(default_factory=list)
     not_applicable: list = field(default_factory=list)
     missing: list = field(default_factory=list)
@@ -221,13 +241,17 @@ def build_refusal(case: Case, request=None) -> Document:
 
 def build_completion(case: Case, request=None) -> Document:
     """The completion notice (办结通知书): approved, or refused with the rule and the
-    reason (N-2.1), proved by the ``cases.completed`` entry."""
+    reason (N-2.1), proved by the ``cases.completed`` entry, with the code of the case's
+    evaluation link (一事一评, N-2.5)."""
     case = _load(case)
     if case.stage not in COMPLETED_STAGES:
         raise NoDocument(case.number)
     entry = decision_entry(case)
-    return _document(DocumentKind.COMPLETION, case.decision_number, case, entry, request,
-                     lookup=True)  # fmt: skip
+    url = rating_url(request, case)
+    return _document(
+        DocumentKind.COMPLETION, case.decision_number, case, entry, request, lookup=True,
+        rating_url=url, rating_svg=qr_svg(url, scale=3),
+    )  # fmt: skip
 
 
 def build_notice(case: Case, notice_number: str, request=None) -> Document:
