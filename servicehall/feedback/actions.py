@@ -194,9 +194,10 @@ def _check_not_staff(actor) -> None:
 
 
 def _clean_level(value, field: str = "level") -> int:
+    # A whole level, as a number or its digits: JSON true is no level 1, 2.7 no level 2.
     try:
-        level = int(value)
-    except (TypeError, ValueError):
+        level = int(value) if isinstance(value, int | str) and not isinstance(value, bool) else 0
+    except ValueError:
         level = 0
     if not 1 <= level <= 5:
         raise FeedbackError({field: _("Choose a level from 1 to 5.")})

@@ -45,8 +45,10 @@ def call_rating(request):
         raise ValidationError({"level": [_("Choose a level from 1 to 5.")]})
     dimensions = data.get("dimensions") or {}
     reasons = data.get("reasons") or []
-    if not isinstance(dimensions, dict) or not isinstance(reasons, list):
+    if not isinstance(dimensions, dict):
         raise ValidationError({"dimensions": [_("This field has the wrong type.")]})
+    if not isinstance(reasons, list):
+        raise ValidationError({"reasons": [_("This field has the wrong type.")]})
     item = None
     item_code = _text(data, "item", limit=32)
     if item_code:

@@ -60,3 +60,20 @@ def test_only_the_telephone_system_posts(world, client):
     assert _post(client, kiosk, {"call_ref": "C1", "level": 5}).status_code == 403
     assert _post(client, "shd_unknown", {"call_ref": "C1", "level": 5}).status_code == 401
     assert not Rating.objects.exists()
+
+
+@pytest.mark.parametrize("value", [True, 2.7, 4.0, "many", [3]])
+def test_a_dimension_level_of_the_wrong_type_is_refused_not_rounded(world, client, phone, value):
+    """N-2.5: a dimension is a whole level 1 to 5; JSON true is not level 1, 2.7 is not 2."""
+    body = {"call_ref": "C1", "level": 4, "dimensions": {"attitude": value}}
+    response = _post(client, phone, body)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"dimensions": ["Choose a level from 1 to 5."]}
+    assert not Rating.objects.exists()
+
+
+def test_reasons_of_the_wrong_type_are_refused_under_their_own_name(world, client, phone):
+    response = _post(client, phone, {"call_ref": "C1", "level": 2, "reasons": "attitude"})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"reasons": ["This field has the wrong type."]}
+    assert not Rating.objects.exists()
