@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 document of the device API (served at /api/schema.json).
 
 Paths, methods and the device kinds allowed come from the URL patterns and the views
-themselves (``auth.endpoint`` marks each view), so they cannot drift from the code; each
+themselves (``auth.endpoint`` marks each view), so they cannot drift from the code: those
+of ``devices.urls`` and the device endpoints other apps serve (``ELSEWHERE``, by URL
+name, e.g. the telephone system's call rating in ``feedback``); each
 operation's words and JSON Schemas (2020-12, as OpenAPI 3.1 uses) are declared below. The
 tests check that every URL pattern is described and that every response they see
 validates against this document.
@@ -13,9 +15,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from django.urls import URLPattern, reverse
+from django.urls import resolve, reverse
 
 from servicehall.catalogue.choices import ClientType
+from servicehall.feedback.choices import DIMENSIONS, BadReason, Level, Mode
 from servicehall.org.choices import CommitmentLevel
 from servicehall.queueing.choices import Priority, TicketStatus, WindowStatus
 
@@ -26,7 +29,7 @@ VERSION = "1.0.0"
 SECURITY_SCHEME = "deviceToken"
 ERROR_CODES = [
     "invalid", "unauthorized", "forbidden", "not_found", "method_not_allowed",
-    "conflict", "window_unattended",
+    "conflict", "window_unattended", "rated",
 ]  # fmt: skip
 
 
@@ -114,6 +117,11 @@ WINDOW = obj(
         ),
         "current": nullable(string(description="The ticket at the window, called or served.")),
     }
+)
+
+BAD_REASONS = (
+    "For a bad rating (1 or 2), the reasons picked; optional on the telephone, ignored for "
+    "a good one."
 )
 
 SCHEMAS: dict[str, dict] = {
@@ -210,6 +218,52 @@ SCHEMAS: dict[str, dict] = {
         optional=("to_queue", "to_window"),
         oneOf=[{"required": ["to_queue"]}, {"required": ["to_window"]}],
     ),
+    "CallRatingRequest": obj(
+        {
+            "call_ref": string(
+                minLength=1,
+                maxLength=64,
+                description="The telephone system's own reference of the call; one rating "
+                "per reference and unit.",
+            ),
+            "staff_no": string(
+                maxLength=16, description="工号 of the staff member who answered (N-3.1)."
+            ),
+            "level": integer(
+                enum=_values(Level), description="5 非常满意 … 1 非常不满意; 3 to 5 count as good."
+            ),
+            "dimensions": nullable(
+                obj(
+                    {
+                        str(code): nullable(integer(enum=_values(Level)))
+                        for code in DIMENSIONS[Mode.ON_SITE]
+                    },
+                    optional=tuple(str(code) for code in DIMENSIONS[Mode.ON_SITE]),
+                    description="The dimensions of a service rated on site, each 1 to 5.",
+                )
+            ),
+            "reasons": nullable(
+                array(string(enum=_values(BadReason))) | {"description": BAD_REASONS}
+            ),
+            "comment": string(maxLength=500),
+            "item": string(maxLength=32, description="A service item code, when known."),
+        },
+        optional=("staff_no", "dimensions", "reasons", "comment", "item"),
+    ),
+    "CallRating": obj(
+        {
+            "rating": integer(description="The rating's id."),
+            "level": integer(enum=_values(Level)),
+            "good": {"type": "boolean"},
+            "staff_no": string(),
+            "rectification": nullable(
+                integer(
+                    description="The rectification (差评整改) a bad rating opened, assigned "
+                    "to the staff member who answered."
+                )
+            ),
+        }
+    ),
 }
 
 ERRORS = {
@@ -218,8 +272,9 @@ ERRORS = {
     401: ("Unauthorized", "No device token, or one that is unknown or revoked."),
     403: ("Forbidden", "This device's kind, unit or window does not allow it."),
     404: ("NotFound", "Not found in this device's unit."),
-    409: ("Conflict", "The hall's state does not allow it now (error conflict), or nobody "
-                      "works at the window (error window_unattended); nothing changed."),
+    409: ("Conflict", "The hall's state does not allow it now (error conflict), nobody "
+                      "works at the window (error window_unattended), or the call is already "
+                      "rated (error rated); nothing changed."),
 }  # fmt: skip
 
 
@@ -305,7 +360,20 @@ OPERATIONS: dict[str, Operation] = {
         description="To another queue or window, with the reason; the client keeps their "
         "place (P-W18).",
     ),
+    "call-rating": Operation(
+        "kiosks and telephone",
+        "Rate a call",
+        (201, "CallRating"),
+        request="CallRatingRequest",
+        errors=(400, 409),
+        description="The client's rating after a call (N-6.1 voice service, P-W26), bound to "
+        "the call's reference, the 工号 and the item; a bad one opens a rectification. A call "
+        "is rated once: a second rating answers 409 with error rated.",
+    ),
 }
+
+#: Device endpoints served by other apps, by operation name: their URL names.
+ELSEWHERE = {"call-rating": "feedback:api-call-rating"}
 
 
 # --- building the document ---------------------------------------------------------------------
@@ -322,8 +390,7 @@ def _json(schema: dict | None) -> dict:
     return {"application/json": {"schema": schema if schema is not None else {"type": "object"}}}
 
 
-def _operation(name: str, pattern: URLPattern) -> tuple[str, dict]:
-    view = pattern.callback
+def _operation(name: str, view, route: str) -> tuple[str, dict]:
     described = OPERATIONS.get(name)
     if described is None or not hasattr(view, "api_method"):
         raise LookupError(f"the API URL pattern {name!r} is not described in openapi.OPERATIONS")
@@ -346,7 +413,7 @@ def _operation(name: str, pattern: URLPattern) -> tuple[str, dict]:
         description = (description + f" Devices: {', '.join(kinds)}.").strip()
     if description:
         doc["description"] = description
-    for match in _CONVERTER.finditer(str(pattern.pattern)):
+    for match in _CONVERTER.finditer(route):
         doc["parameters"].append(
             {
                 "name": match["name"],
@@ -372,8 +439,12 @@ def build() -> dict:
     prefix = reverse("devices:health").removesuffix("health")
     paths: dict[str, dict] = {}
     for pattern in urls.urlpatterns:
-        method, doc = _operation(pattern.name, pattern)
+        method, doc = _operation(pattern.name, pattern.callback, str(pattern.pattern))
         paths.setdefault(openapi_path(prefix, str(pattern.pattern)), {})[method] = doc
+    for name, url_name in ELSEWHERE.items():
+        match = resolve(reverse(url_name))
+        method, doc = _operation(name, match.func, match.route)
+        paths.setdefault(openapi_path("/", match.route), {})[method] = doc
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
