@@ -84,6 +84,7 @@ def may_decide(actor, unit) -> bool:
     return (
         actor.role == Role.SUPERVISOR
         and actor.unit_id is not None
+        and actor.unit_id != unit.pk  # above it: not their own department
         and unit.path.startswith(actor.unit.path)
     )
 

@@ -108,3 +108,11 @@ def test_an_accountability_decision_needs_staff_measure_and_reasons_and_is_made_
     unchanged(decide, world.head, row, staff=world.clerk, measure="criticism", reason=" ")
     decide(world.head, row, staff=world.clerk, measure="criticism", reason="初次")
     unchanged(decide, world.head, row, staff=world.clerk, measure="warning", reason="再次")
+
+
+def test_a_supervisor_records_only_in_the_units_below_not_in_their_own(world):
+    """N-5.6e, N-6.2: the supervisor of the city bureau supervises the offices below it,
+    not the bureau they belong to (as for the appeals of bad ratings)."""
+    unchanged(record, world.supervisor, world, unit=world.city, staff=None, error=PermissionDenied)
+    assert not actions.may_decide(world.supervisor, world.city)
+    assert actions.may_decide(world.supervisor, world.office)
