@@ -1,5 +1,6 @@
-"""The cases' actions: accept, ask for corrections, refuse acceptance, resume, first review,
-second review, complete, send back, escalate, decide an escalation, hand over.
+"""The cases' actions: submit online (the client, on the portal), accept, ask for
+corrections, refuse acceptance, resume, first review, second review, complete, send back,
+escalate, decide an escalation, hand over.
 
 Each checks authority and the rules, runs in one transaction and writes exactly one ledger
 entry (design.md, invariant 1). Authority (N-3.4, D-08): a staff member of the case's unit
@@ -30,15 +31,17 @@ from servicehall.catalogue.models import (
 from servicehall.catalogue.numbering import draw_number
 from servicehall.ledger.actions import Subject, append
 from servicehall.ledger.canonical import timestamp
+from servicehall.ledger.choices import Channel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
 from servicehall.lib.idnumbers import InvalidIDNumber, normalize_id_number
 from servicehall.org.calendar import calendar_for
 from servicehall.org.choices import UNIT_STAFF_ROLES, CaseStage, Role
+from servicehall.org.models import Unit
 from servicehall.queueing.choices import GreenReason, TicketStatus
 from servicehall.queueing.models import Ticket
 from servicehall.supervision.flags import raise_flag
 
-from . import deadlines, personal
+from . import deadlines, online, personal
 from .choices import (
     ACTIVE_STAGES,
     AUTHORITY,
@@ -58,6 +61,8 @@ from .models import (
 )
 
 for name, description, clauses in (
+    ("cases.submitted_online", "An application submitted on the portal, waiting for acceptance.",
+     ("N-1.2", "N-5.3", "N-5.4")),
     ("cases.accepted", "A case is accepted: materials received, promised date.",
      ("N-5.3", "N-5.6a", "N-5.6d")),
     ("cases.correction_requested", "Materials missing: the one-time notice lists them all.",
@@ -120,6 +125,10 @@ def case_state(row: Case) -> dict:
         # The refusal or completion notice's number, once drawn; absent before, so the
         # states recorded before numbers were drawn still match their rows.
         **({"decision_number": row.decision_number} if row.decision_number else {}),
+        # An online application's acceptance deadline and the client's note: absent on
+        # cases opened at the counter, so their recorded states still match.
+        **({"accept_due_at": _ts(row.accept_due_at)} if row.accept_due_at else {}),
+        **({"client_note": row.client_note} if row.client_note else {}),
     }
 
 
@@ -494,22 +503,36 @@ def _clear_reviews(case: Case, to_stage: str) -> list[str]:
 def accept(
     clerk,
     *,
-    version: ServiceItemVersion,
-    applicant: ApplicantDetails,
-    channel: str,
     received: Iterable[Material],
+    version: ServiceItemVersion | None = None,
+    applicant: ApplicantDetails | None = None,
+    channel: str = "",
     not_applicable: Iterable[Material] = (),
     ticket: Ticket | None = None,
     green_reason: str = "",
     agent=None,
     owner=None,
+    case: Case | None = None,
 ) -> Case:
     """Accept a case (受理, N-5.3): every material of the guide is received or does not
     apply to this client; the clock starts now. Anything missing: ``request_correction``.
 
     ``owner`` is the first-contact owner when that was another staff member (the guidance
     desk, say); by default the accepting clerk. ``green_reason`` defaults to the ticket's.
+
+    Either a new request (``version``, ``applicant``, ``channel``), or ``case``, an
+    application submitted online and waiting for acceptance: ``received`` are then the
+    materials the clerk actually received (the originals checked), whatever the client
+    declared; the clerk becomes its first-contact owner (N-5.6a) and the time limit
+    starts now, not at the submission (N-5.6d).
     """
+    if case is not None:
+        return _accept_submitted(
+            clerk, case, received=received, not_applicable=not_applicable, ticket=ticket,
+            green_reason=green_reason, agent=agent, owner=owner,
+        )  # fmt: skip
+    if version is None or applicant is None:
+        raise CaseError(_("Say which service item and which applicant are accepted."))
     grant = _authorize(clerk, unit_id=clerk.unit_id, item=version.item, stage=CaseStage.ACCEPT)
     opening = _opening(
         clerk, version=version, applicant=applicant, channel=channel, ticket=ticket,
@@ -543,21 +566,33 @@ def accept(
 def request_correction(
     clerk,
     *,
-    version: ServiceItemVersion,
-    applicant: ApplicantDetails,
-    channel: str,
     received: Iterable[Material],
     return_place: str,
+    version: ServiceItemVersion | None = None,
+    applicant: ApplicantDetails | None = None,
+    channel: str = "",
     not_applicable: Iterable[Material] = (),
     ticket: Ticket | None = None,
     green_reason: str = "",
     agent=None,
     owner=None,
     notes: str = "",
+    case: Case | None = None,
 ) -> Case:
     """Open the case waiting for corrections (补正), with the one-time notice listing every
     missing material at once (N-5.6c, invariant 7). The clock has not started: acceptance
-    happens when the client brings them (``resume``)."""
+    happens when the client brings them (``resume``).
+
+    With ``case``, an application submitted online: the clerk takes it (and becomes its
+    first-contact owner, N-5.6a) and sends the one-time notice of what it lacks."""
+    if case is not None:
+        return _correct_submitted(
+            clerk, case, received=received, return_place=return_place,
+            not_applicable=not_applicable, ticket=ticket, green_reason=green_reason,
+            agent=agent, owner=owner, notes=notes,
+        )  # fmt: skip
+    if version is None or applicant is None:
+        raise CaseError(_("Say which service item and which applicant need corrections."))
     grant = _authorize(clerk, unit_id=clerk.unit_id, item=version.item, stage=CaseStage.ACCEPT)
     opening = _opening(
         clerk, version=version, applicant=applicant, channel=channel, ticket=ticket,
@@ -595,9 +630,11 @@ def refuse_acceptance(
 ) -> Case:
     """Do not accept (不予受理): only with the rule it rests on and an explanation (N-2.1,
     N-5.3, D-06). Either a new request (``version``, ``applicant``, ``channel``), or a case
-    still waiting for corrections before acceptance (``case``), whose client proves
-    ineligible. The refusal notice's number (``decision_number``) is drawn here and
-    recorded in the entry's state, so the printed notice is provable."""
+    not accepted yet (``case``): still waiting for corrections, whose client proves
+    ineligible, or submitted online and waiting for acceptance (the refusing clerk then
+    becomes its first-contact owner, N-5.6a). The refusal notice's number
+    (``decision_number``) is drawn here and recorded in the entry's state, so the printed
+    notice is provable."""
     if case is not None:
         item, unit_id = case.version.item, case.unit_id
         grant = _authorize(clerk, unit_id=unit_id, item=item, stage=CaseStage.ACCEPT, case=case)
@@ -627,12 +664,14 @@ def refuse_acceptance(
             case.materials.set(got)
         else:
             case = _locked(case)
-            _in_stage(case, Stage.CORRECTION)
+            _in_stage(case, Stage.CORRECTION, Stage.SUBMITTED)
             if case.accepted_at is not None:
                 raise CaseError(
                     _("This case was accepted already: complete it as refused instead.")
                 )
             decision["decision_number"] = _draw_number(case.unit, DocumentKind.REFUSAL)
+            if case.stage == Stage.SUBMITTED:
+                decision["owner"] = clerk  # N-5.6a: who takes it owns it
             for field, value in decision.items():
                 setattr(case, field, value)
             case.stage, case.handler = Stage.NOT_ACCEPTED, case.agent or clerk
@@ -695,6 +734,191 @@ def resume(clerk, case: Case, *, received: Iterable[Material]) -> Case:
             case, "cases.resumed", actor=clerk, escalation=escalation, accepted=first_acceptance,
             received=[material.pk for material in received], stood_days=stood,
             promised_date=str(case.promised_date),
+        )  # fmt: skip
+    return case
+
+
+# --- online applications --------------------------------------------------------------------
+
+#: The longest note a client may add to an online application.
+NOTE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class OnlineApplication:
+    """What a client gives on the portal (N-1.2): the office, the version in force of the
+    item, the applicant, the materials they say they have, the conditional materials that
+    do not apply to them, and a note. Scans are not uploaded: the originals are checked
+    when a clerk takes the application."""
+
+    office: Unit
+    version: ServiceItemVersion
+    applicant: ApplicantDetails
+    declared: tuple[Material, ...] = ()
+    not_applicable: tuple[Material, ...] = ()
+    note: str = ""
+
+
+def submit_online(application: OnlineApplication) -> Case:
+    """The client's own application on the portal (网上申请, N-1.2), with no staff member:
+    a case waiting for acceptance (``Stage.SUBMITTED``) at the chosen office, which must
+    take it within ``deadlines.ACCEPT_WITHIN_DAYS`` working day (不积压, N-5.4). Its
+    number is the one the client follows it by (the progress lookup); its time limit
+    starts only when a clerk accepts it (``accept(case=...)``).
+
+    Only an item whose version in force lists the online channel, at an office that
+    handles it; the applicant's numbers checked and encrypted, a phone number required
+    (the office calls back about corrections); only the guide's materials, and "does not
+    apply" only for conditional ones (D-09). One ledger entry, by the portal channel.
+    """
+    version, office = application.version, application.office
+    if version.status != VersionStatus.PUBLISHED or not online.offered_online(version):
+        raise CaseError({"version": _("This service item cannot be applied for online.")})
+    if (
+        not isinstance(office, Unit)
+        or not online.offices_for(version).filter(pk=office.pk).exists()
+    ):
+        raise CaseError({"office": _("Choose a service office that handles this item.")})
+    details = application.applicant
+    if not (details.phone or "").strip():
+        raise CaseError(
+            {"phone": _("Give a phone number: the office calls you about your application.")}
+        )
+    applicant = _applicant(office.pk, details)
+    got, spared, _missing = _sort_materials(
+        version, application.declared, application.not_applicable
+    )
+    note = (application.note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise CaseError(
+            {"note": _("Keep the note within {count} characters.").format(count=NOTE_MAX)}
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        applicant.save(force_insert=True)
+        case = Case(
+            unit=office, number=_draw_number(office), version=version, applicant=applicant,
+            channel=ServiceChannel.ONLINE, stage=Stage.SUBMITTED, received_at=now,
+            limit_days=deadlines.case_limit(version), client_note=note,
+            accept_due_at=deadlines.acceptance_due(calendar_for(office), now),
+        )  # fmt: skip
+        case.save(force_insert=True)
+        case.materials.set(got)
+        case.materials_not_applicable.set(spared)
+        append(
+            unit=office.pk, event="cases.submitted_online", subject=Subject.of(case),
+            payload={"state": case_state(case), "case": case.number}, actor=None,
+            channel=Channel.PORTAL,
+        )  # fmt: skip
+    return case
+
+
+@dataclass
+class _Taking:
+    """A clerk taking an online application, checked: the case as read, the escalation
+    to use (if any), and what the clerk gives it."""
+
+    case: Case
+    grant: Escalation | None
+    green_reason: str
+    owner: object
+    agent: object | None
+
+
+def _taking(clerk, case: Case, *, ticket, green_reason: str, agent, owner) -> _Taking:
+    """What accepting an online application and asking for its corrections check alike:
+    authority first (each attempt beyond it flagged, N-3.4, D-08), then the rules."""
+    case = _fresh(case)
+    grant = _authorize(
+        clerk, unit_id=case.unit_id, item=case.version.item, stage=CaseStage.ACCEPT, case=case
+    )
+    _in_stage(case, Stage.SUBMITTED)
+    if ticket is not None:
+        raise CaseError({"ticket": _("An application submitted online is taken without a ticket.")})
+    if green_reason and green_reason not in GreenReason.values:
+        raise CaseError({"green_reason": _("Choose a reason for the green channel.")})
+    owner = _staff_or_none(
+        owner, case.unit_id, "owner", _("The first-contact owner is a staff member of this unit.")
+    )
+    agent = _staff_or_none(
+        agent, case.unit_id, "agent", _("The agent is a staff member of this unit.")
+    )
+    return _Taking(
+        case=case, grant=grant, green_reason=green_reason, owner=owner or clerk, agent=agent
+    )
+
+
+def _take(clerk, taking: _Taking, case: Case, *, stage: str) -> list[str]:
+    """Give the locked ``case`` its owner (N-5.6a), agent, handling clerk, green channel
+    and limit, and move it to ``stage``; the fields to save."""
+    case.owner, case.agent = taking.owner, taking.agent
+    case.handler = taking.agent or clerk
+    case.green_reason = taking.green_reason
+    case.limit_days = deadlines.case_limit(case.version, taking.green_reason)
+    case.stage = stage
+    return ["owner", "agent", "handler", "green_reason", "limit_days", "stage"]
+
+
+def _accept_submitted(
+    clerk, case: Case, *, received, not_applicable, ticket, green_reason, agent, owner
+) -> Case:
+    taking = _taking(
+        clerk, case, ticket=ticket, green_reason=green_reason, agent=agent, owner=owner
+    )
+    got, spared, missing = _sort_materials(taking.case.version, received, not_applicable)
+    if missing:
+        raise CaseError(
+            {
+                "materials": _(
+                    "Missing: {names}. Ask for corrections with the one-time notice."
+                ).format(names="、".join(material.name for material in missing))
+            }
+        )
+    with transaction.atomic():
+        case = _locked(taking.case)
+        _in_stage(case, Stage.SUBMITTED)
+        escalation = _use(taking.grant, case)
+        fields = _take(clerk, taking, case, stage=deadlines.path_of(case.version)[0])
+        # N-5.6d: the time limit counts from this acceptance, not from the submission.
+        case.accepted_by, case.accepted_at = clerk, timezone.now()
+        fields += ["accepted_by", "accepted_at"]
+        fields += deadlines.refresh(case, calendar=calendar_for(case.unit))
+        case.save(update_fields=fields)
+        case.materials.set(got)
+        case.materials_not_applicable.set(spared)
+        _record(
+            case, "cases.accepted", actor=clerk, escalation=escalation,
+            promised_date=str(case.promised_date), provisional=case.deadline_provisional,
+            submitted_online=True,
+        )  # fmt: skip
+    return case
+
+
+def _correct_submitted(
+    clerk, case: Case, *, received, return_place, not_applicable, ticket, green_reason, agent,
+    owner, notes,
+) -> Case:  # fmt: skip
+    taking = _taking(
+        clerk, case, ticket=ticket, green_reason=green_reason, agent=agent, owner=owner
+    )
+    got, spared, missing = _sort_materials(taking.case.version, received, not_applicable)
+    if not missing:
+        raise CaseError({"materials": _("Nothing is missing: accept the case.")})
+    place = _required(return_place, "return_place", _("Tell the client where to come back."))
+    with transaction.atomic():
+        case = _locked(taking.case)
+        _in_stage(case, Stage.SUBMITTED)
+        escalation = _use(taking.grant, case)
+        fields = _take(clerk, taking, case, stage=Stage.CORRECTION)
+        fields += deadlines.refresh(case)
+        case.save(update_fields=fields)
+        case.materials.set(got)
+        case.materials_not_applicable.set(spared)
+        notice = _notice(clerk, case, missing, place, (notes or "").strip())
+        _record(
+            case, "cases.correction_requested", actor=clerk, escalation=escalation,
+            notice=notice.number, missing=[material.pk for material in missing],
+            also=[_notice_record(notice)], submitted_online=True,
         )  # fmt: skip
     return case
 
@@ -1003,7 +1227,8 @@ def hand_over(actor, case: Case, *, to, reason: str) -> Case:
     reason = _required(reason, "reason", _("Say why the case is handed over."))
     with transaction.atomic():
         case = _locked(case)
-        _in_stage(case, *ACTIVE_STAGES)
+        # An online application has no owner until a clerk takes it: nothing to hand over.
+        _in_stage(case, *[stage for stage in ACTIVE_STAGES if stage != Stage.SUBMITTED])
         if to.pk == case.owner_id:
             raise CaseError({"to": _("That is the owner already.")})
         previous = case.owner_id

@@ -8,8 +8,11 @@ from servicehall.org.choices import CaseStage
 
 
 class Stage(models.TextChoices):
-    """What a case is waiting for. The clock runs in the three open stages only."""
+    """What a case is waiting for. The clock runs in the three open stages only; an
+    application submitted online waits for a clerk's acceptance, with its own deadline
+    (``Case.accept_due_at``, N-5.4), and its time limit starts only at acceptance."""
 
+    SUBMITTED = "submitted", _("Submitted online, waiting for acceptance")
     CORRECTION = "correction", _("Waiting for corrected materials (补正)")
     FIRST_REVIEW = "first_review", _("Waiting for first review")
     SECOND_REVIEW = "second_review", _("Waiting for second review")
@@ -22,12 +25,13 @@ class Stage(models.TextChoices):
 #: The clock runs: each has a deadline column and can be overdue.
 RUNNING_STAGES = (Stage.FIRST_REVIEW, Stage.SECOND_REVIEW, Stage.COMPLETION)
 #: Still to be done (the clock runs, or stands while the client corrects materials).
-ACTIVE_STAGES = (Stage.CORRECTION, *RUNNING_STAGES)
+ACTIVE_STAGES = (Stage.SUBMITTED, Stage.CORRECTION, *RUNNING_STAGES)
 FINAL_STAGES = (Stage.COMPLETED_APPROVED, Stage.COMPLETED_REFUSED, Stage.NOT_ACCEPTED)
 
 #: The post authority (org.Post.covers) needed to act on a case waiting in each stage.
-#: Taking corrected materials back is acceptance work.
+#: Taking an online application or corrected materials is acceptance work.
 AUTHORITY = {
+    Stage.SUBMITTED: CaseStage.ACCEPT,
     Stage.CORRECTION: CaseStage.ACCEPT,
     Stage.FIRST_REVIEW: CaseStage.FIRST_REVIEW,
     Stage.SECOND_REVIEW: CaseStage.SECOND_REVIEW,
@@ -35,6 +39,7 @@ AUTHORITY = {
 }
 
 STAGE_COLOURS = {
+    Stage.SUBMITTED: "amber",
     Stage.CORRECTION: "amber",
     Stage.FIRST_REVIEW: "blue",
     Stage.SECOND_REVIEW: "blue",

@@ -19,6 +19,10 @@ acceptance is not counted, and a limit ends at closing time of its last working 
 
 A deadline that rests on a year whose official holidays are not known yet is marked
 provisional, with the calendar's warning.
+
+An application submitted online is taken (accepted, sent to correction or refused) by a
+clerk of its office within ``ACCEPT_WITHIN_DAYS`` working day (不积压, N-5.4): by closing
+time of the next working day. Its time limit counts from that acceptance only.
 """
 
 from __future__ import annotations
@@ -58,6 +62,15 @@ def path_of(version: ServiceItemVersion) -> list[str]:
         (Stage.SECOND_REVIEW, CaseStage.SECOND_REVIEW),
     ]
     return [stage for stage, step in reviews if step in version.stages] + [Stage.COMPLETION]
+
+
+#: Working days within which an online application is taken by a clerk (N-5.4).
+ACCEPT_WITHIN_DAYS = 1
+
+
+def acceptance_due(calendar: WorkCalendar, submitted_at: dt.datetime) -> dt.datetime:
+    """When an application submitted online at ``submitted_at`` must have been taken."""
+    return calendar.deadline(submitted_at, ACCEPT_WITHIN_DAYS).closes_at
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -172,6 +172,60 @@ class OpenCaseForm(forms.Form):
         return _picked(self.listed, self.cleaned_data["not_applicable"])
 
 
+class TakeForm(forms.Form):
+    """A clerk takes an application submitted online (N-5.3, N-5.6a): the materials
+    actually received (the originals checked), and the decision: accept, ask for
+    corrections with the one-time notice (N-5.6c), or do not accept with the rule and an
+    explanation (N-2.1). The client's declaration is the starting point, not the record."""
+
+    materials = forms.MultipleChoiceField(
+        label=_("Materials received (originals checked)"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    not_applicable = forms.MultipleChoiceField(
+        label=_("Materials that do not apply to this client"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    green_reason = forms.ChoiceField(
+        label=_("Green channel (N-5.4)"), required=False,
+        choices=[("", _("No green channel"))] + GreenReason.choices,
+    )  # fmt: skip
+    agent = StaffChoiceField(
+        label=_("Agent carrying the case for the client (全程代理, N-5.6b, optional)"),
+        queryset=User.objects.none(), required=False, empty_label=_("No agent"),
+    )  # fmt: skip
+    return_place = forms.CharField(
+        label=_("Where the client comes back with the materials"), max_length=200,
+        required=False,
+    )  # fmt: skip
+    notes = forms.CharField(
+        label=_("Notes on the one-time notice"), required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )  # fmt: skip
+    rule = forms.CharField(label=_("Rule the refusal rests on"), max_length=300, required=False)
+    explanation = forms.CharField(
+        label=_("Explanation to the client"), required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )  # fmt: skip
+
+    DECISIONS = ("accept", "correct", "refuse")
+
+    def __init__(self, *args, user, listed: list[Material], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listed = listed
+        self.fields["materials"].choices = _material_choices(listed)
+        self.fields["not_applicable"].choices = _material_choices(
+            [material for material in listed if material.is_conditional]
+        )
+        self.fields["agent"].queryset = colleagues(user)
+
+    def received(self) -> list[Material]:
+        return _picked(self.listed, self.cleaned_data["materials"])
+
+    def spared(self) -> list[Material]:
+        return _picked(self.listed, self.cleaned_data["not_applicable"])
+
+
 class EscalateForm(forms.Form):
     reason = forms.CharField(
         label=_("Why you need to act beyond your post"), widget=forms.Textarea(attrs=TEXTAREA)

@@ -186,6 +186,14 @@ class CaseQuerySet(models.QuerySet):
         """Past the case's promised limit."""
         return self.running().filter(due_at__lt=now or timezone.now())
 
+    def waiting_acceptance(self) -> CaseQuerySet:
+        """Applications submitted online that no clerk has taken yet (N-5.4)."""
+        return self.filter(stage=Stage.SUBMITTED)
+
+    def acceptance_overdue(self, now=None) -> CaseQuerySet:
+        """Online applications past their acceptance deadline (不积压, N-5.4)."""
+        return self.waiting_acceptance().filter(accept_due_at__lt=now or timezone.now())
+
     def stage_overdue(self, now=None) -> CaseQuerySet:
         """Past the current stage's share of the limit."""
         return self.running().filter(stage_due_at__lt=now or timezone.now())
@@ -222,6 +230,15 @@ class Case(models.Model):
     and ``stage_yellow_at`` the same for the current stage's share (``deadlines.py``).
     While the client corrects materials the clock stands: ``suspended_at`` is set, and on
     return the deadlines move by the working days it stood (``suspended_days``, in total).
+
+    A case may also begin as an application submitted online on the portal (N-1.2):
+    ``stage`` is then ``SUBMITTED``, with no owner and no handling clerk yet, the materials
+    the client declared to have in ``materials`` (and the conditional ones that do not
+    apply in ``materials_not_applicable``), their ``client_note``, and ``accept_due_at``,
+    the deadline for a clerk of the office to take it (不积压, N-5.4). The clerk who
+    accepts it, asks for corrections or refuses it becomes its first-contact owner
+    (N-5.6a) and records the materials actually received; the time limit counts from
+    that acceptance, not from the submission.
     """
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
@@ -247,6 +264,8 @@ class Case(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("first-contact owner"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -261,6 +280,8 @@ class Case(models.Model):
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handling clerk"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -288,6 +309,8 @@ class Case(models.Model):
     stage = models.CharField(_("waiting for"), max_length=16, choices=Stage.choices)
 
     received_at = models.DateTimeField(_("received at"))
+    accept_due_at = models.DateTimeField(_("acceptance due"), null=True, blank=True)
+    client_note = models.TextField(_("note from the client"), blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("accepted by"),
@@ -374,6 +397,18 @@ class Case(models.Model):
                 | Q(accepted_at__isnull=False, due_at__isnull=False),
                 name="case_running_has_deadline",
             ),
+            # N-5.6a: once a clerk takes a case it has its first-contact owner and its
+            # handling clerk; only an online application waiting for acceptance has none.
+            models.CheckConstraint(
+                condition=Q(stage=Stage.SUBMITTED) | Q(owner__isnull=False, handler__isnull=False),
+                name="case_taken_has_owner",
+            ),
+            # N-5.4: an online application waits for acceptance against its deadline.
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.SUBMITTED)
+                | Q(channel=ServiceChannel.ONLINE, accept_due_at__isnull=False),
+                name="case_submitted_online_has_deadline",
+            ),
             # Each refusal or completion notice has its own number (N-2.1, N-5.3).
             models.UniqueConstraint(
                 fields=["decision_number"],
@@ -388,6 +423,9 @@ class Case(models.Model):
             models.Index(fields=["stage", "stage_due_at"], name="case_stage_stage_due"),
             models.Index(fields=["stage", "stage_yellow_at"], name="case_stage_stage_yellow"),
             models.Index(fields=["unit", "received_at"], name="case_unit_received"),
+            models.Index(
+                fields=["unit", "stage", "accept_due_at"], name="case_unit_stage_accept_due"
+            ),
             models.Index(fields=["owner", "stage"], name="case_owner_stage"),
             models.Index(fields=["handler", "stage"], name="case_handler_stage"),
         ]

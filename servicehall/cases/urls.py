@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views_case, views_counter, views_documents, views_lookup, views_work
+from . import views_apply, views_case, views_counter, views_documents, views_lookup, views_work
 
 app_name = "cases"
 
 urlpatterns = [
     path("lookup/", views_lookup.lookup, name="lookup"),
     path("lookup.json", views_lookup.lookup_json, name="lookup-json"),
+    # Applying online on the portal (N-1.2), without logging in.
+    path("apply/", views_apply.apply_index, name="apply"),
+    path("apply/<str:code>/", views_apply.apply_item, name="apply-item"),
     path("<str:number>/receipt.pdf", views_documents.receipt_pdf, name="receipt-pdf"),
     path("<str:number>/refusal.pdf", views_documents.refusal_pdf, name="refusal-pdf"),
     path("<str:number>/completion.pdf", views_documents.completion_pdf, name="completion-pdf"),

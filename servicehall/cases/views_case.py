@@ -44,12 +44,14 @@ from .forms import (
     ResumeForm,
     SecondReviewForm,
     SendBackForm,
+    TakeForm,
     attach_error,
 )
 from .models import Case, Escalation
 from .worklists import authority, countdown, is_counter_staff, is_head
 
 EVENTS = {
+    "cases.submitted_online": gettext_lazy("Submitted online by the client"),
     "cases.accepted": gettext_lazy("Accepted (受理)"),
     "cases.correction_requested": gettext_lazy("Corrections asked for (one-time notice)"),
     "cases.acceptance_refused": gettext_lazy("Not accepted (不予受理)"),
@@ -138,7 +140,20 @@ def _forms(request, case: Case, listed, missing) -> dict:
     user = request.user
     forms: dict = {}
     stage = case.stage
-    if stage == Stage.CORRECTION:
+    if stage == Stage.SUBMITTED:
+        # The client's declaration is where the clerk starts; the originals decide.
+        unit = case.unit
+        forms["take"] = TakeForm(
+            user=user, listed=listed, prefix="take",
+            initial={
+                "materials": [str(pk) for pk in case.materials.values_list("pk", flat=True)],
+                "not_applicable": [
+                    str(pk) for pk in case.materials_not_applicable.values_list("pk", flat=True)
+                ],
+                "return_place": f"{unit.name} {unit.address}".strip(),
+            },
+        )  # fmt: skip
+    elif stage == Stage.CORRECTION:
         forms["resume"] = ResumeForm(missing=missing, prefix="resume")
         if case.accepted_at is None:
             forms["refuse"] = RefuseCorrectionForm(prefix="refuse")
@@ -150,7 +165,8 @@ def _forms(request, case: Case, listed, missing) -> dict:
     elif stage == Stage.COMPLETION:
         forms["complete"] = CompleteForm(prefix="complete")
         forms["send-back"] = SendBackForm(stages=_earlier(case), listed=listed, prefix="send_back")
-    if stage in ACTIVE_STAGES and (user.pk == case.owner_id or is_head(user)):
+    taken = stage in ACTIVE_STAGES and stage != Stage.SUBMITTED
+    if taken and (user.pk == case.owner_id or is_head(user)):
         forms["hand-over"] = HandOverForm(user=user, case=case, prefix="hand_over")
     return forms
 
@@ -186,7 +202,8 @@ def case_context(request, case: Case, *, bound: tuple[str, object] | None = None
         case.first_reviewed_by_id,
         case.accepted_by_id,
     )
-    calendar = calendar_for(case.unit) if case.stage in RUNNING_STAGES else None
+    waiting = case.stage == Stage.SUBMITTED
+    calendar = calendar_for(case.unit) if case.stage in RUNNING_STAGES or waiting else None
     return {
         "case": case,
         "item": case.version,
@@ -202,8 +219,10 @@ def case_context(request, case: Case, *, bound: tuple[str, object] | None = None
         else EscalateForm(prefix="escalate"),
         "reviewer_blocked": reviewer_blocked,
         "case_countdown": countdown(calendar, now, case.due_at, case.yellow_at)
-        if calendar
+        if calendar and not waiting
         else None,
+        # N-5.4: an online application is taken within its acceptance deadline.
+        "accept_countdown": countdown(calendar, now, case.accept_due_at, None) if waiting else None,
         "stage_countdown": countdown(calendar, now, case.stage_due_at, case.stage_yellow_at)
         if calendar
         else None,
@@ -306,6 +325,33 @@ def _hand_over(request, case):
     return form, lambda: actions.hand_over(request.user, case, to=data["to"], reason=data["reason"])
 
 
+def _take(request, case):
+    """An online application: accept, ask for corrections or do not accept it."""
+    form = TakeForm(
+        request.POST, user=request.user, listed=list(case.version.materials.order_by("order")),
+        prefix="take",
+    )  # fmt: skip
+    data = _valid(form)
+    decision = request.POST.get("decision", "")
+    user = request.user
+    if decision == "refuse":
+        return form, lambda: actions.refuse_acceptance(
+            user, case=case, rule=data["rule"], explanation=data["explanation"]
+        )
+    common = {
+        "case": case, "received": form.received(), "not_applicable": form.spared(),
+        "green_reason": data["green_reason"], "agent": data["agent"],
+    }  # fmt: skip
+    if decision == "correct":
+        return form, lambda: actions.request_correction(
+            user, return_place=data["return_place"], notes=data["notes"], **common
+        )
+    if decision != "accept":
+        form.add_error(None, _("Choose accept, ask for corrections or do not accept."))
+        raise Invalid(form)
+    return form, lambda: actions.accept(user, **common)
+
+
 def _escalate(request, case):
     form = EscalateForm(request.POST, prefix="escalate")
     data = _valid(form)
@@ -313,6 +359,16 @@ def _escalate(request, case):
 
 
 CASE_ACTIONS = {
+    "take": (
+        _take,
+        {
+            "accept": gettext_lazy("Accepted. Print the acceptance receipt for the client."),
+            "correct": gettext_lazy(
+                "Waiting for corrections. Give the client the one-time notice."
+            ),
+            "refuse": gettext_lazy("Not accepted. The client is told the rule and the reason."),
+        },
+    ),
     "resume": (_resume, gettext_lazy("Corrected materials received: the clock runs.")),
     "refuse": (_refuse, gettext_lazy("The case is not accepted; the client is told why.")),
     "first-review": (_first_review, gettext_lazy("First review recorded.")),
@@ -345,6 +401,8 @@ def case_action(request, number: str, action: str):
     except (ValidationError, PermissionDenied) as error:
         attach_error(form, error)
     else:
+        if isinstance(done, dict):  # the message of the decision taken
+            done = done[request.POST.get("decision", "")]
         messages.success(request, str(done))
         return redirect("cases:case", number=case.number)
     case = case_for(request.user, number)

@@ -2,8 +2,10 @@
 four characters of the ID number or of the phone number and sees where the case stands.
 
 It shows only the item, the stage, the dates and the handling clerk's 工号: no name, no
-masked number, nothing else of the applicant. A wrong number and a wrong last four give
-the same answer, so the page does not tell which receipt numbers exist.
+masked number, nothing else of the applicant. An application submitted online and not
+taken yet shows as such, without acceptance date or clerk (N-1.2, N-5.4). A wrong number
+and a wrong last four give the same answer, so the page does not tell which receipt
+numbers exist.
 
 Guessing four characters is cheap, so failed lookups are counted per client address: after
 ``MAX_FAILURES`` within ``WINDOW`` seconds the address is refused for ``BLOCK`` seconds.
@@ -76,7 +78,8 @@ def progress(case: Case) -> dict:
         "deadline_warning": case.deadline_warning,
         "completed_on": local(case.completed_at) if case.completed_at else None,
         "completed": case.stage in (Stage.COMPLETED_APPROVED, Stage.COMPLETED_REFUSED),
-        "staff_no": case.handler.staff_no or "",
+        # An application submitted online has no handling clerk until one takes it.
+        "staff_no": (case.handler.staff_no or "") if case.handler else "",
     }
 
 

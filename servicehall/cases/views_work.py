@@ -1,7 +1,8 @@
-"""The work lists (不积压, N-5.4): my cases, due soon (yellow), overdue (red), waiting for a
-second review I may do, escalations waiting for me; and for the head on duty the unit's
-backlog by stage. Each list is one query on the indexed stage and deadline columns
-(``worklists``); the counts on the tabs are one query each, whatever the lists' length."""
+"""The work lists (不积压, N-5.4): my cases, online applications waiting for acceptance, due
+soon (yellow), overdue (red), waiting for a second review I may do, escalations waiting for
+me; and for the head on duty the unit's backlog by stage. Each list is one query on the
+indexed stage and deadline columns (``worklists``); the counts on the tabs are one query
+each, whatever the lists' length."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .views_counter import require_counter_staff
 
 TABS = {
     "mine": _("My cases"),
+    "online": _("Online applications waiting for acceptance"),
     "soon": _("Due soon (yellow)"),
     "overdue": _("Overdue (red)"),
     "second": _("Waiting for my second review"),
@@ -30,6 +32,7 @@ TABS = {
 def _lists(user, now) -> dict:
     lists = {
         "mine": worklists.mine(user),
+        "online": worklists.online_waiting(user),
         "soon": worklists.due_soon(user, now),
         "overdue": worklists.overdue(user, now),
         "second": worklists.second_reviews(user),

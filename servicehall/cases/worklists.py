@@ -1,5 +1,8 @@
 """The work lists of case work (不积压, N-5.4) and who may do what on a case page.
 
+Online applications waiting for acceptance are listed for every counter clerk and head of
+the unit, with their acceptance deadline (N-5.4); late ones count as overdue.
+
 Every list is one query on the stage and the indexed deadline columns (``CaseQuerySet``),
 with the rows the page shows joined in, so a list costs the same whatever its length.
 The authority shown on the pages mirrors the actions' own checks (N-3.4, D-08): the
@@ -125,10 +128,16 @@ def countdown(
 
 
 def annotate_countdowns(cases, calendar: WorkCalendar, now: dt.datetime) -> list[Case]:
-    """Each running case gets ``case_countdown`` and ``stage_countdown`` (no query)."""
+    """Each running case gets ``case_countdown`` and ``stage_countdown``, and an online
+    application waiting for acceptance ``accept_countdown`` (N-5.4) (no query)."""
     rows = list(cases)
     for case in rows:
         running = case.stage in RUNNING_STAGES
+        case.accept_countdown = (
+            countdown(calendar, now, case.accept_due_at, None)
+            if case.stage == Stage.SUBMITTED
+            else None
+        )
         case.case_countdown = (
             countdown(calendar, now, case.due_at, case.yellow_at) if running else None
         )
@@ -159,10 +168,26 @@ def _late(now) -> Q:
     return Q(due_at__lt=now) | Q(stage_due_at__lt=now)
 
 
+def _late_for_acceptance(now) -> Q:
+    """An online application not taken by its acceptance deadline (N-5.4)."""
+    return Q(stage=Stage.SUBMITTED, accept_due_at__lt=now)
+
+
 def overdue(user, now=None) -> QuerySet[Case]:
-    """Past the case's limit or the current stage's share of it (red card)."""
+    """Past the case's limit or the current stage's share of it (red card), or an online
+    application past its acceptance deadline."""
     now = now or timezone.now()
-    return unit_cases(user).running().filter(_late(now)).order_by("due_at")
+    return (
+        unit_cases(user)
+        .filter((Q(stage__in=RUNNING_STAGES) & _late(now)) | _late_for_acceptance(now))
+        .order_by("due_at", "accept_due_at")
+    )
+
+
+def online_waiting(user) -> QuerySet[Case]:
+    """Applications submitted online to my unit, waiting for a clerk to take them
+    (不积压, N-5.4): the earliest acceptance deadline first."""
+    return unit_cases(user).waiting_acceptance().order_by("accept_due_at", "received_at")
 
 
 def due_soon(user, now=None) -> QuerySet[Case]:
@@ -217,7 +242,11 @@ def backlog(user, now=None) -> list[BacklogRow]:
         for row in Case.objects.filter(unit_id=user.unit_id, stage__in=ACTIVE_STAGES)
         .values("stage")
         .annotate(
-            total=Count("pk"), late=Count("pk", filter=_late(now) & Q(stage__in=RUNNING_STAGES))
+            total=Count("pk"),
+            late=Count(
+                "pk",
+                filter=(_late(now) & Q(stage__in=RUNNING_STAGES)) | _late_for_acceptance(now),
+            ),
         )
         .order_by()
     }

@@ -28,6 +28,8 @@ def _prepare(step):
         desk = _desk(world)
         if step == "new":
             return desk, None
+        if step == "submitted":
+            return desk, factories.submitted(desk)
         if step == "correction":
             return desk, factories.in_correction(desk)
         if step == "accepted":
@@ -46,9 +48,11 @@ def _perform(name):
     def perform(world, prepared):
         from servicehall.cases import actions
         from servicehall.cases.choices import Stage
-        from servicehall.cases.tests.factories import accept, in_correction, person
+        from servicehall.cases.tests.factories import accept, in_correction, person, submitted
 
         desk, subject = prepared
+        if name == "submit_online":
+            return submitted(desk)
         if name == "accept":
             return accept(desk)
         if name == "request_correction":
@@ -105,8 +109,21 @@ def _requested(world, prepared, row):
     return row.__class__.objects.filter(pk=row.pk, status="requested").exists()
 
 
+def _submitted_online(world, prepared, case):
+    """Waiting for acceptance at the office, with no staff member, by the portal."""
+    from servicehall.cases.models import Case
+
+    return Case.objects.filter(
+        pk=case.pk, unit=world.office, stage="submitted", owner=None, handler=None,
+        channel="online", accept_due_at__isnull=False,
+    ).exists()  # fmt: skip
+
+
 _A = "servicehall.cases.actions."
 SCENARIOS = {
+    _A + "submit_online": _scenario(
+        "submit_online", "new", "cases.submitted_online", _submitted_online
+    ),
     _A + "accept": _scenario("accept", "new", "cases.accepted", _stage_is("first_review")),
     _A + "request_correction": _scenario(
         "request_correction", "new", "cases.correction_requested", _stage_is("correction")

@@ -167,3 +167,21 @@ def reviewed_twice(desk: Desk, seq: int = 1, **extra) -> Case:
     from .. import actions
 
     return actions.second_review(desk.checker, reviewed_once(desk, seq, **extra), note="同意")
+
+
+def submitted(
+    desk: Desk, seq: int = 1, *, declared: int | list = 3, office=None, version=None, **extra
+) -> Case:
+    """A benefit application submitted online to the office (N-1.2): the client says they
+    have the first ``declared`` materials (or the materials ``declared`` lists)."""
+    from .. import actions
+
+    version = version or desk.benefit
+    listed = desk.materials(version)
+    data = {
+        "office": office or desk.world.office,
+        "version": version,
+        "applicant": person(seq),
+        "declared": tuple(listed[:declared] if isinstance(declared, int) else declared),
+    } | extra
+    return actions.submit_online(actions.OnlineApplication(**data))
