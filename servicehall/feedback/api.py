@@ -26,6 +26,8 @@ def _text(data: dict, name: str, *, required: bool = False, limit: int = 64) -> 
     value = data.get(name, "")
     if not isinstance(value, str):
         raise ValidationError({name: [_("This field has the wrong type.")]})
+    if "\x00" in value:  # PostgreSQL stores no NUL in text
+        raise ValidationError({name: [_("Null characters are not allowed.")]})
     value = value.strip()
     if required and not value:
         raise ValidationError({name: [_("This field is required.")]})

@@ -77,3 +77,13 @@ def test_reasons_of_the_wrong_type_are_refused_under_their_own_name(world, clien
     assert response.status_code == 400
     assert response.json()["fields"] == {"reasons": ["This field has the wrong type."]}
     assert not Rating.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["call_ref", "staff_no", "comment", "item"])
+def test_a_nul_character_is_refused_not_a_server_error(world, client, phone, field):
+    """PostgreSQL refuses NUL in text: a 400 naming the field, nothing stored (not a 500)."""
+    body = {"call_ref": "C1", "level": 4, field: "A\x001"}
+    response = _post(client, phone, body)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: ["Null characters are not allowed."]}
+    assert not Rating.objects.exists()
