@@ -6,7 +6,8 @@ app_name = "feedback"
 
 urlpatterns = [
     path("r/<str:token>/", views_client.rate, name="rate"),
-    path("visit/<str:follow_token>/", views_client.rate_visit, name="rate-visit"),
+    # The follow code is secrets.token_urlsafe: a slug (a NUL would reach the database).
+    path("visit/<slug:follow_token>/", views_client.rate_visit, name="rate-visit"),
     path("pad/", views_client.pad, name="pad"),
     path("pad/pair/", views_client.pad_pair, name="pad-pair"),
     path("pad/unpair/", views_client.pad_unpair, name="pad-unpair"),

@@ -140,3 +140,10 @@ def test_a_case_is_rated_once_through_the_link_on_its_receipt(world, web):
         "case", "online", {"guide_accuracy": 3},
     )  # fmt: skip
     assert web.get(url).status_code == 410
+
+
+@pytest.mark.parametrize("code", ["a%00b", "nope", "a.b"])
+def test_a_visit_link_with_an_unknown_or_malformed_code_is_404(world, web, code):
+    """Not a server error: PostgreSQL refuses a NUL in the lookup, so the address only
+    takes the follow code's own characters."""
+    assert web.get(f"/feedback/visit/{code}/").status_code == 404
