@@ -82,6 +82,8 @@ def may_enter(user) -> bool:
 
 def get_complaint_for_user(user, number: str) -> Complaint:
     """The complaint, with what its page needs, or 404 outside the user's sight."""
+    if "\x00" in number:  # from the address; PostgreSQL refuses a NUL in the lookup
+        raise Http404
     complaint = (
         visible_complaints(user)
         .filter(Q(number=number))

@@ -169,3 +169,9 @@ def test_the_unit_administrator_sets_the_limits(en_client, world):
     en_client.logout()
     log_in(en_client, world.head)
     assert en_client.get("/complaints/staff/limits/").status_code == 403
+
+
+def test_a_malformed_tracking_number_in_the_address_is_404(head, world, clock):
+    """Not a server error: PostgreSQL refuses a NUL in the lookup."""
+    assert head.get("/complaints/staff/TS%00/").status_code == 404
+    assert head.post("/complaints/staff/TS%00/identity/").status_code == 404
