@@ -12,7 +12,7 @@ from servicehall.ledger.verify import verify_all
 from .. import actions
 from ..models import Applicant, Case, DeadlineCard
 from ..sweep import sweep
-from .factories import accept, in_correction, local, reviewed_twice
+from .factories import accept, in_correction, local, reviewed_twice, submitted
 
 
 def _problems(prefix: str = "cases.") -> list[str]:
@@ -71,3 +71,29 @@ def test_a_card_that_disappears_is_found(lifecycle):
 def test_a_case_with_its_one_time_notice_reconciles(desk):
     in_correction(desk)
     assert _problems("catalogue.onetimenotice") == []
+
+
+def test_online_applications_reconcile_in_every_state(desk, clock):
+    """N-1.2, D-11: waiting for acceptance, accepted, sent to correction, not accepted:
+    each row equals the state its latest entry recorded (the portal's entry included)."""
+    waiting = submitted(desk, 1, note="请上午联系")
+    actions.accept(desk.clerk, case=submitted(desk, 2), received=desk.materials())
+    actions.request_correction(
+        desk.clerk, case=submitted(desk, 3), received=desk.materials()[:1], return_place="一楼"
+    )
+    actions.refuse_acceptance(
+        desk.clerk, case=submitted(desk, 4), rule="第十四条", explanation="参保不满一年"
+    )
+    assert _problems() == []
+    # Taken behind the ledger's back: found.
+    Case.objects.filter(pk=waiting.pk).update(owner=desk.clerk, handler=desk.clerk)
+    assert _problems() == [
+        f"row changed behind the ledger: cases.case {waiting.pk} differs from the state its "
+        "latest entry recorded"
+    ]
+
+
+def test_an_acceptance_deadline_moved_behind_the_ledger_is_found(desk):
+    case = submitted(desk)
+    Case.objects.filter(pk=case.pk).update(accept_due_at=local(dt.date(2026, 3, 20), 17))
+    assert len(_problems()) == 1
