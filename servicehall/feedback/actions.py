@@ -417,6 +417,11 @@ def appeal(actor, row: Rectification, *, reason: str) -> Rectification:
             raise FeedbackError(
                 _("The appeal has been decided already: rectify the rating."), code="appealed"
             )
+        if row.classification:
+            raise FeedbackError(
+                _("The rating is verified and classified already: record the measures."),
+                code="order",
+            )
         row.classification, row.findings = Classification.MISTAKEN, reason
         row.appeal_reason, row.appealed_at = reason, timezone.now()
         row.status = RectificationStatus.APPEALED

@@ -143,3 +143,19 @@ def test_steps_out_of_order_are_refused(world):
         actions.decide_appeal(world.supervisor, rect, upheld=True, note="x")
     with pytest.raises(actions.FeedbackError):
         actions.record_contact(world.clerk, rect, note="   ")
+
+
+def test_a_rating_verified_as_valid_is_not_appealed_afterwards(world):
+    """N-2.5: verification ends in a classification or an appeal, not both; an appeal posted
+    after the rating was classified valid changes nothing (the page offers none then)."""
+    rect = rectification(world)
+    actions.record_contact(world.clerk, rect, note="联系")
+    actions.classify(world.clerk, rect, classification="needs_time", findings="属实")
+    entries = LedgerEntry.objects.count()
+
+    with pytest.raises(actions.FeedbackError, match="classified already"):
+        actions.appeal(world.clerk, rect, reason="系恶意差评")
+
+    row = Rectification.objects.get(pk=rect.pk)
+    assert (row.status, row.classification, row.findings) == ("open", "needs_time", "属实")
+    assert LedgerEntry.objects.count() == entries
