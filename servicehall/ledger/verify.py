@@ -517,7 +517,9 @@ def reconcile(summary: Summary) -> Iterator[Problem]:
             )  # fmt: skip
 
 
-def verify_all() -> tuple[list[Problem], Summary]:
+def verify_all(*, workers: int = 1) -> tuple[list[Problem], Summary]:
+    """Every unit's chain, tree and checkpoints (a large unit shared out among ``workers``
+    forked processes, see :func:`verify_unit`), then the reconciliation."""
     summary = Summary()
     problems: list[Problem] = []
     unit_ids = sorted(
@@ -527,7 +529,7 @@ def verify_all() -> tuple[list[Problem], Summary]:
     )
     for unit_id in unit_ids:
         summary.units += 1
-        if problem := verify_unit(unit_id, summary):
+        if problem := verify_unit(unit_id, summary, workers=workers):
             problems.append(problem)
     problems.extend(reconcile(summary))
     return problems, summary

@@ -288,3 +288,19 @@ def test_forked_processes_verify_a_committed_unit(world, test_event, spans):
     with connection.cursor() as cursor:  # this process reads again after the fork
         cursor.execute("SELECT COUNT(*) FROM ledger_ledgerentry")
         assert cursor.fetchone()[0] == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_all_shares_large_units_out_and_names_the_same_problem(
+    world, test_event, spans, attacker
+):
+    _notes(world, test_event, 11, checkpoints_at={6})
+    LedgerEntry.objects.filter(unit=world.office, seq=10).update(payload='{"n":1}')
+
+    alone, _summary = verify.verify_all()
+    shared, _summary = verify.verify_all(workers=2)
+
+    assert [(p.unit_id, p.seq, p.kind) for p in shared] == [
+        (p.unit_id, p.seq, p.kind) for p in alone
+    ]
+    assert (world.office.pk, 10, "content") in {(p.unit_id, p.seq, p.kind) for p in shared}
