@@ -9,6 +9,11 @@ the user's post does not cover the stage it offers the escalation instead (D-08)
 form posts to ``case_action``, which calls the action and redirects back (PRG) with a
 message, or shows the page again with the action's error on the form; nothing is written
 then. Anyone but the counter staff of the case's unit gets a 404.
+
+An application submitted online and waiting for acceptance (N-1.2) shows what the client
+declared and its acceptance deadline (N-5.4), and offers the take form: the materials
+actually received, then accept, ask for corrections or do not accept (``take``), the same
+actions as at the counter with ``case=``; the clerk who takes it owns it (N-5.6a).
 """
 
 from __future__ import annotations

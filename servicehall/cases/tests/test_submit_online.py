@@ -108,9 +108,7 @@ def test_bad_applicant_details_change_nothing(desk, refused, field, value, messa
 def test_a_required_material_cannot_be_declared_not_to_apply(desk, refused):
     """N-5.6c, D-09: only a conditional material may not apply."""
     with refused(match="Always required"):
-        actions.submit_online(
-            application(desk, declared=(), not_applicable=(desk.materials()[0],))
-        )
+        actions.submit_online(application(desk, declared=(), not_applicable=(desk.materials()[0],)))
 
 
 def test_materials_of_another_item_do_not_count(desk, refused):
