@@ -19,7 +19,7 @@ def expected(page: str, role: str):
     """The matrix, written out per page so that every cell is a decision."""
     if page in (
         "home", "norms", "commitments", "guides", "kiosk", "display", "figures",
-        "complaints-new", "complaints-track",
+        "complaints-new", "complaints-track", "cases-apply",
     ):  # fmt: skip
         return PUBLIC
     if role == "anonymous":
@@ -91,6 +91,7 @@ def url_for(page: str, world) -> str:
         "ledger": reverse("ledger:entries"),
         "export-approvals": reverse("ledger:export-approvals"),
         "figures": reverse("portal:figures"),
+        "cases-apply": reverse("cases:apply"),
         "cases-work": reverse("cases:work"),
         "rectifications": reverse("feedback:rectifications"),
         "appeals": reverse("feedback:appeals"),
@@ -107,7 +108,7 @@ PAGES = [
     "city", "other-office", "login-records", "lockouts", "admin", "desk", "detections",
     "ledger", "export-approvals", "figures", "cases-work", "rectifications", "appeals",
     "complaints-new", "complaints-track", "complaints-list", "complaints-enter",
-    "complaints-limits",
+    "complaints-limits", "cases-apply",
 ]  # fmt: skip
 
 
