@@ -59,8 +59,8 @@ def visible_complaints(user):
         return rows.filter(unit_id=user.unit_id).exclude(staff_concerned=user)
     if user.role == Role.CLERK:
         return rows.filter(unit_id=user.unit_id, handler=user).exclude(staff_concerned=user)
-    if user.role == Role.SUPERVISOR:
-        return rows.filter(unit__path__startswith=user.unit.path)
+    if user.role == Role.SUPERVISOR:  # the units below their department, not their own
+        return rows.filter(unit__path__startswith=user.unit.path).exclude(unit_id=user.unit_id)
     return rows.none()
 
 

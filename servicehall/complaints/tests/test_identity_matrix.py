@@ -96,3 +96,17 @@ def test_the_ledger_entries_carry_no_identity(world, complaint):
     payloads = " ".join(LedgerEntry.objects.values_list("payload", flat=True))
     for secret in SECRETS:
         assert secret not in payloads
+
+
+def test_a_supervisor_reads_the_complaints_of_the_units_below_not_of_their_own(
+    client, world, clock
+):
+    """N-6.2: the city bureau's supervisor supervises the offices below it; a complaint
+    about the bureau itself is not theirs to read (as for violations and appeals)."""
+    own, _code = f.online(world, unit=world.city, staff_no="")
+    below, _code = f.online(world)
+    log_in(client, world.supervisor)
+    listing = client.get("/complaints/staff/").content.decode()
+    assert below.number in listing and own.number not in listing
+    assert client.get(f"/complaints/staff/{own.number}/").status_code == 404
+    assert client.get(f"/complaints/staff/{below.number}/").status_code == 200
