@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from servicehall.appointments.demo import load_demo_slots
+from servicehall.cases.demo import load_demo_cases
 from servicehall.catalogue.demo import load_demo_catalogue
 from servicehall.complaints.demo import load_demo_complaints
 from servicehall.feedback.demo import load_demo_feedback
@@ -342,4 +343,5 @@ def load_demo_data() -> dict[str, str]:
         _queues(office)
         load_demo_slots(office)
         load_demo_complaints(office)
+        load_demo_cases(office)
     return load_demo_feedback(offices, actor=User.objects.get(username="sysadmin"))

@@ -4,6 +4,7 @@ import io
 
 from django.core.management import call_command
 
+from servicehall.cases.models import Case
 from servicehall.complaints.models import Complaint
 from servicehall.devices.models import Device
 from servicehall.feedback.models import Rating
@@ -21,6 +22,7 @@ def snapshot():
         DutyAssignment.objects.count(),
         Rating.objects.count(),
         Complaint.objects.count(),
+        Case.objects.count(),
         Device.objects.count(),
     )
 
@@ -46,6 +48,9 @@ def test_demo_data_is_idempotent_and_complete(db):
         # Evaluations (N-2.5) and complaints from several channels (N-6.1) to look at.
         assert Rating.objects.filter(unit=office).exists()
         assert Complaint.objects.filter(unit=office).values("channel").distinct().count() >= 3
+        # Cases in every stage of the work lists, two applied online (N-5.4, N-5.6).
+        stages = set(Case.objects.filter(unit=office).values_list("stage", flat=True))
+        assert {"first_review", "second_review", "approved", "correction", "submitted"} <= stages
     assert {login.role for login in DEMO_LOGINS} == set(Role.values)
     # Staff numbers are unique and shown; only the demo logins can log in.
     usable = [u.username for u in User.objects.all() if u.has_usable_password()]
