@@ -54,12 +54,14 @@ def _chosen(value: str | None, months: list[Month]) -> Month:
 def figures(request):
     months = _recent_months(timezone.localdate())
     month = _chosen(request.GET.get("month"), months)
-    offices = Unit.objects.filter(kind=UnitKind.OFFICE).order_by("path")
-    rows = []
-    for office in offices:
-        ratings = rating_stats.monthly_figures([office.pk], month.year, month.month)
-        complaints = complaint_stats.monthly_figures([office.pk], month.year, month.month)
-        rows.append({"office": office, "ratings": ratings, "complaints": complaints})
+    offices = list(Unit.objects.filter(kind=UnitKind.OFFICE).order_by("path"))
+    ids = [office.pk for office in offices]
+    ratings = rating_stats.monthly_figures_by_unit(ids, month.year, month.month)
+    complaints = complaint_stats.monthly_figures_by_unit(ids, month.year, month.month)
+    rows = [
+        {"office": office, "ratings": ratings[office.pk], "complaints": complaints[office.pk]}
+        for office in offices
+    ]
     return render(
         request,
         "portal/figures.html",

@@ -56,7 +56,19 @@ def test_the_page_is_chinese_by_default_and_linked_from_home(client, world):
     assert "<h1>服务评价与投诉公开</h1>" in page
 
 
-def test_figures_page_query_count_is_bounded(client, world, django_assert_max_num_queries):
-    # Two aggregate queries per office plus the offices: pinned so it cannot grow per rating.
-    with django_assert_max_num_queries(12):
+def test_figures_page_costs_the_same_queries_for_any_number_of_offices(
+    client, world, django_assert_num_queries
+):
+    """The offices, one grouped query of ratings and one of complaints: never per office."""
+    from servicehall.org.choices import UnitKind
+    from servicehall.org.models import Unit
+
+    with django_assert_num_queries(3):
         client.get(reverse("portal:figures"))
+    for number in range(3, 8):
+        Unit.objects.create(
+            code=f"O{number}", name=f"第{number}服务中心", kind=UnitKind.OFFICE, parent=world.city
+        )
+    with django_assert_num_queries(3):
+        page = client.get(reverse("portal:figures")).content.decode()
+    assert 'data-office="O7"' in page
