@@ -63,8 +63,12 @@ def rated_case(case) -> Rated:
         case=case,
         window_id=case.ticket.window_id if case.ticket_id else None,
         clerk=handler,
-        staff_no=handler.staff_no or "",
+        staff_no=(handler.staff_no or "") if handler else "",
         item_id=case.version.item_id,
+        # An application made online is rated once a clerk has taken it.
+        not_ready=str(_("This case can be rated once it has been accepted."))
+        if case.stage == "submitted"
+        else "",
     )
 
 

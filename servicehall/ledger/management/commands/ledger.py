@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         verify = sub.add_parser("verify", help="recompute chains, trees, checkpoints; reconcile")
         verify.add_argument("--json", action="store_true", help="machine-readable output")
+        verify.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1,
+            help="processes sharing out a large unit's chain (default: one per CPU)",
+        )  # fmt: skip
         checkpoint = sub.add_parser("checkpoint", help="sign a checkpoint of each unit's tree")
         checkpoint.add_argument("--unit", help="unit code (default: every unit with entries)")
         checkpoint.add_argument(
@@ -63,8 +68,10 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         getattr(self, "do_" + action.replace("-", "_"))(**options)
 
-    def do_verify(self, json: bool = False, **options):
-        problems, summary = verify_all()
+    def do_verify(self, json: bool = False, workers: int = 1, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        problems, summary = verify_all(workers=workers)
         if json:
             self.stdout.write(as_json(problems, summary))
         else:
