@@ -183,9 +183,11 @@ def run_phase(
     count: int,
     seconds: float,
     requests_per_operation: int = 1,
+    connection_class: type[Connection] = Connection,
 ) -> Phase:
     """``count`` operations shared by ``len(operations)`` client threads (client ``i`` runs
-    ``operations[i]``), stopping early after ``seconds``."""
+    ``operations[i]`` on its own ``connection_class`` connection), stopping early after
+    ``seconds``."""
     phase = Phase(name, requests_per_operation=requests_per_operation)
     clients = len(operations)
     barrier = threading.Barrier(clients + 1)
@@ -194,7 +196,7 @@ def run_phase(
     done = [0] * clients
 
     def client(index: int) -> None:
-        connection = Connection(port)
+        connection = connection_class(port)
         latencies, unexpected = [], Counter()
         share = count // clients + (1 if index < count % clients else 0)
         barrier.wait()
