@@ -1,4 +1,6 @@
-"""Detections for the head on duty (own unit) and the supervisors (units below)."""
+"""Detections for the head on duty and the unit administrator (own unit) and the
+supervisors (the units below their department, not their own: N-6.2, as ``actions.may_decide``
+and the complaints' access rules)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +18,9 @@ def detections(request):
     if user.role in (Role.HEAD_ON_DUTY, Role.UNIT_ADMIN) and user.unit_id:
         rows = Detection.objects.filter(unit_id=user.unit_id)
     elif user.role == Role.SUPERVISOR and user.unit_id:
-        rows = Detection.objects.filter(unit__path__startswith=user.unit.path)
+        rows = Detection.objects.filter(unit__path__startswith=user.unit.path).exclude(
+            unit_id=user.unit_id
+        )
     else:
         raise PermissionDenied
     clause = request.GET.get("clause", "")
