@@ -142,11 +142,27 @@ def _in_step(complaint: Complaint, *steps: str) -> None:
         )
 
 
-def _required(text: str, field: str, message) -> str:
+# The longest texts taken: what came in (as the forms), and each step's texts (a reason,
+# the findings, the measures, the reply); longer ones are refused, never cut.
+CONTENT_MAX_LENGTH = 4000
+TEXT_MAX_LENGTH = 2000
+
+
+def _not_too_long(text: str, field: str, limit: int = TEXT_MAX_LENGTH) -> str:
+    if len(text) > limit:
+        raise ComplaintError(
+            {field: _("At most {limit} characters (this has {length}).").format(
+                limit=limit, length=len(text)
+            )}
+        )  # fmt: skip
+    return text
+
+
+def _required(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) -> str:
     text = (text or "").strip()
     if not text:
         raise ComplaintError({field: message})
-    return text
+    return _not_too_long(text, field, limit)
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -189,7 +205,7 @@ def _new_complaint(intake: Intake, *, received_by) -> tuple[Complaint, str]:
         raise ComplaintError({"kind": _("Choose complaint, suggestion or report.")})
     if intake.channel not in Channel.values:
         raise ComplaintError({"channel": _("Choose the channel.")})
-    content = _required(intake.content, "content", _("Write what it is about."))
+    content = _required(intake.content, "content", _("Write what it is about."), CONTENT_MAX_LENGTH)
     work_order_no = (intake.work_order_no or "").strip()
     if intake.channel == Channel.HOTLINE_12345 and not work_order_no:
         raise ComplaintError({"work_order_no": _("Give the 12345 work-order number.")})
@@ -468,7 +484,7 @@ def reply(actor, complaint: Complaint, *, text: str, method: str) -> Complaint:
     """The reply to the complainant (答复): required, unless the complainant is anonymous
     and left no way to be reached (then the method is "no reply possible")."""
     _check_handler(actor, complaint)
-    text = (text or "").strip()
+    text = _not_too_long((text or "").strip(), "text")
     if method not in ReplyMethod.values:
         raise ComplaintError({"method": _("Choose how the reply was given.")})
     with transaction.atomic():

@@ -12,6 +12,7 @@ from servicehall.org.choices import Role, UnitKind
 from servicehall.org.models import Unit, User
 from servicehall.supervision.violations import AccountabilityMeasure
 
+from .actions import CONTENT_MAX_LENGTH, TEXT_MAX_LENGTH
 from .choices import STAFF_CHANNELS, Channel, Finding, Kind, ReplyMethod
 
 _PLAIN = {"autocomplete": "off", "spellcheck": "false"}
@@ -67,7 +68,7 @@ class OnlineForm(_Identity):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
     content = forms.CharField(
         label=_("What happened, or what do you suggest?"),
-        max_length=4000,
+        max_length=CONTENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("When and where; what was said or done."),
     )
@@ -101,7 +102,7 @@ class EntryForm(_Identity):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
     content = forms.CharField(
-        label=_("Content"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Content"), max_length=CONTENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 6})
     )
     work_order_no = forms.CharField(
         label=_("12345 work-order number"), max_length=40, required=False
@@ -167,7 +168,9 @@ class AcceptForm(forms.Form):
 
 class RefuseForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason it is not accepted"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason it is not accepted"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -176,7 +179,9 @@ class ReferForm(forms.Form):
         label=_("Refer to a unit in the system"), queryset=Unit.objects.none(), required=False
     )
     to_name = forms.CharField(label=_("or another department"), max_length=100, required=False)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, complaint, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,7 +195,9 @@ class InvestigateForm(forms.Form):
         label=_("Finding"), choices=Finding.choices, widget=forms.RadioSelect
     )
     findings = forms.CharField(
-        label=_("What the investigation found"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What the investigation found"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     clause = ClauseChoice(
         label=_("Clause or prohibition concerned"), queryset=Clause.objects.none(), required=False
@@ -208,13 +215,18 @@ class InvestigateForm(forms.Form):
 
 
 class HandleForm(forms.Form):
-    measures = forms.CharField(label=_("Measures taken"), widget=forms.Textarea(attrs={"rows": 4}))
+    measures = forms.CharField(
+        label=_("Measures taken"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class ReplyForm(forms.Form):
     method = forms.ChoiceField(label=_("Reply given"), choices=ReplyMethod.choices)
     text = forms.CharField(
         label=_("Reply to the complainant"),
+        max_length=TEXT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The complainant reads it on the tracking page."),
@@ -227,13 +239,17 @@ class ArchiveForm(forms.Form):
 
 class ViolationForm(forms.Form):
     description = forms.CharField(
-        label=_("What was found"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What was found"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class AccountabilityForm(forms.Form):
     measure = forms.ChoiceField(label=_("Measure"), choices=AccountabilityMeasure.choices)
-    reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reasons"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     decision_body = forms.CharField(
         label=_("Deciding body (if a meeting decided)"), max_length=100, required=False
     )
