@@ -217,7 +217,7 @@ def _strings() -> dict[str, str]:
         "live": _("Live"),
         "polling": _("Updating every 2 seconds"),
         "connecting": _("Connecting…"),
-        "noCall": _("No call yet today."),
+        "noCall": _("Nobody is being called now."),
         "recall": _("Called again"),
         "statuses": {value: str(label) for value, label in WindowStatus.choices},
     }

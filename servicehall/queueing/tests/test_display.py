@@ -109,7 +109,7 @@ def test_the_display_shows_the_units_commitments_in_order(client, busy_hall):
 def test_an_empty_hall_says_so(client, hall, clock):
     html = client.get("/hall/display/O1/", **EN).content.decode()
 
-    assert _section(html, "now") == "No call yet today."
+    assert _section(html, "now") == "Nobody is being called now."
     assert _section(html, "calls") == ""
 
 
