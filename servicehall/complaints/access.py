@@ -7,6 +7,12 @@
 * The supervisors of a department above the unit see the complaint read-only, without
   the identity: supervising how complaints are handled is their task (N-6.2), who
   complained is not their business.
+* Escalation: when no head on duty of the unit may handle the complaint — every one of
+  them is the staff member concerned (a complainant may name the only head by their 工号),
+  or the unit has none — a supervisor above routes it in their place (``may_route``):
+  accepts it, assigns a handler of the unit who is not concerned, refuses or refers it,
+  and archives it once replied. The handler then carries it as usual; the supervisor
+  still never sees the identity, and the staff member concerned still sees nothing.
 * Everyone else — the unit's other clerks (the staff member concerned among them), its
   administrator, other units, social supervisors, the system, security and audit
   administrators — sees nothing of it (404).
@@ -16,10 +22,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from servicehall.org.choices import Role
+from servicehall.org.models import User
 from servicehall.supervision.violations import Violation
 
 from .models import Complaint
@@ -43,6 +51,46 @@ def is_handler(user, complaint: Complaint) -> bool:
     return user.role == Role.HEAD_ON_DUTY or (
         complaint.handler_id is not None and complaint.handler_id == user.pk
     )
+
+
+def is_supervisor_above(user, unit) -> bool:
+    """A supervisor of a department above ``unit``, not of the unit itself (N-6.2)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.role == Role.SUPERVISOR
+        and user.unit_id is not None
+        and user.unit_id != unit.pk
+        and unit.path.startswith(user.unit.path)
+    )
+
+
+def _heads_not_concerned(unit, concerned):
+    """The active heads on duty of ``unit`` other than ``concerned`` (ids or outer
+    references; ``concerned`` 0 when nobody is concerned)."""
+    return User.objects.filter(unit_id=unit, role=Role.HEAD_ON_DUTY, is_active=True).exclude(
+        pk=concerned
+    )
+
+
+def is_escalated(complaint: Complaint) -> bool:
+    """No head on duty of the unit may handle the complaint: each is the staff member
+    concerned, or the unit has none. A supervisor above then routes it (``may_route``)."""
+    return not _heads_not_concerned(complaint.unit_id, complaint.staff_concerned_id or 0).exists()
+
+
+def with_escalated(rows):
+    """``rows`` annotated with ``escalated`` (``is_escalated`` in one query for a list)."""
+    concerned = Coalesce(OuterRef("staff_concerned_id"), Value(0))
+    return rows.annotate(escalated=~Exists(_heads_not_concerned(OuterRef("unit_id"), concerned)))
+
+
+def may_route(user, complaint: Complaint) -> bool:
+    """Who accepts, assigns the handler, refuses or refers, and archives: a head on duty of
+    the unit who is not concerned; when there is none (``is_escalated``), a supervisor of a
+    department above."""
+    if is_head_of(user, complaint.unit_id):
+        return complaint.staff_concerned_id != user.pk
+    return is_supervisor_above(user, complaint.unit) and is_escalated(complaint)
 
 
 def may_see_identity(user, complaint: Complaint) -> bool:

@@ -9,9 +9,13 @@ complaint's state with a keyed digest in place of the identity and the free text
 (``Complaint.digest``): staff who may not see them can read the ledger.
 
 Who handles (``access.py``): the unit's heads on duty, and the handler a head assigned;
-never the staff member concerned. A substantiated finding against a clause needs the
-violation recorded (``supervision.actions.record_violation``) and, when a staff member is
-concerned, an accountability decision (N-5.6e) before the complaint is handled.
+never the staff member concerned. When every head on duty is the staff member concerned,
+or the unit has none, a supervisor of a department above routes the complaint in their
+place (accept, assign, refuse, refer, archive; ``access.may_route``).
+
+A substantiated finding against a clause needs the violation recorded
+(``supervision.actions.record_violation``) and, when a staff member is concerned, an
+accountability decision (N-5.6e) before the complaint is handled.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from servicehall.org.models import User
 from servicehall.supervision.violations import Accountability
 
 from . import deadlines, identity
-from .access import is_handler, is_head_of, violation_for
+from .access import is_handler, may_route, violation_for
 from .choices import (
     OPEN_STEPS,
     STAFF_CHANNELS,
@@ -51,7 +55,8 @@ from .models import Complaint, ComplaintCounter, ComplaintSettings
 for name, description, clauses in (
     ("complaints.received", "A complaint, suggestion or report comes in through a channel.",
      ("N-6.1", "P-W24", "P-W25")),
-    ("complaints.assigned", "The head on duty gives a complaint to a handler.", ("N-6.1",)),
+    ("complaints.assigned", "The head on duty (or, when none may, the supervisor above) "
+     "gives a complaint to a handler.", ("N-6.1",)),
     ("complaints.accepted", "A complaint is accepted (受理).", ("N-6.1",)),
     ("complaints.not_accepted", "A complaint is not accepted, with the reason.", ("N-6.1",)),
     ("complaints.referred", "A complaint is referred to another unit, with the reason.",
@@ -116,20 +121,27 @@ register_reconciler(Reconciler("complaints.complaintsettings", ComplaintSettings
 # --- who may ----------------------------------------------------------------------------------
 
 
-def _check_handler(actor, complaint: Complaint) -> None:
+def _check_handler(actor, complaint: Complaint, *, or_router: bool = False) -> None:
+    """The handlers act; with ``or_router`` (accept, refuse, refer) also whoever routes it:
+    the supervisor above when no head on duty may (``access.may_route``)."""
     if complaint.staff_concerned_id is not None and complaint.staff_concerned_id == actor.pk:
         raise PermissionDenied(_("The staff member concerned does not handle the complaint."))
-    if not is_handler(actor, complaint):
+    if not (is_handler(actor, complaint) or (or_router and may_route(actor, complaint))):
         raise PermissionDenied(
             _("Only the unit's head on duty or the assigned handler handles this complaint.")
         )
 
 
-def _check_head(actor, complaint: Complaint) -> None:
+def _check_router(actor, complaint: Complaint) -> None:
+    """Assign and archive: a head on duty of the unit, or the supervisor above when every
+    head on duty is the staff member concerned or the unit has none (``access.py``)."""
     if complaint.staff_concerned_id is not None and complaint.staff_concerned_id == actor.pk:
         raise PermissionDenied(_("The staff member concerned does not handle the complaint."))
-    if not is_head_of(actor, complaint.unit_id):
-        raise PermissionDenied(_("Only the unit's head on duty does this."))
+    if not may_route(actor, complaint):
+        raise PermissionDenied(
+            _("Only the unit's head on duty does this (or, when every head on duty is the "
+              "staff member concerned, the supervisor above).")
+        )  # fmt: skip
 
 
 def _in_step(complaint: Complaint, *steps: str) -> None:
@@ -339,8 +351,9 @@ def _checked_handler(handler, complaint: Complaint):
 
 
 def assign(actor, complaint: Complaint, *, handler) -> Complaint:
-    """The head on duty gives an open complaint to a staff member of the unit."""
-    _check_head(actor, complaint)
+    """The head on duty gives an open complaint to a staff member of the unit who is not
+    concerned; when no head on duty may, the supervisor above does (escalation)."""
+    _check_router(actor, complaint)
     with transaction.atomic():
         complaint = _locked(complaint)
         _in_step(complaint, *OPEN_STEPS)
@@ -351,17 +364,21 @@ def assign(actor, complaint: Complaint, *, handler) -> Complaint:
 
 
 def accept(actor, complaint: Complaint, *, handler=None) -> Complaint:
-    """Accept (受理): the investigation's limit starts now. A head may name the handler."""
-    _check_handler(actor, complaint)
+    """Accept (受理): the investigation's limit starts now. A head may name the handler.
+    The supervisor above, accepting when no head on duty may, needs a handler (named now
+    or assigned before): they do not investigate themselves."""
+    _check_handler(actor, complaint, or_router=True)
     with transaction.atomic():
         complaint = _locked(complaint)
         _in_step(complaint, Step.RECEIVED)
         fields = []
         if handler is not None:
-            if not is_head_of(actor, complaint.unit_id):
+            if not may_route(actor, complaint):
                 raise PermissionDenied(_("Only the unit's head on duty assigns the handler."))
             complaint.handler = _checked_handler(handler, complaint)
             fields.append("handler")
+        if complaint.handler_id is None and not is_handler(actor, complaint):
+            raise ComplaintError({"handler": _("Assign the handler who will investigate it.")})
         now = timezone.now()
         complaint.accepted_at = now
         fields += ["accepted_at", *_next_step(complaint, Step.INVESTIGATING, now)]
@@ -370,7 +387,7 @@ def accept(actor, complaint: Complaint, *, handler=None) -> Complaint:
 
 def refuse(actor, complaint: Complaint, *, reason: str) -> Complaint:
     """Not accepted (不予受理), with the reason the complainant will read."""
-    _check_handler(actor, complaint)
+    _check_handler(actor, complaint, or_router=True)
     reason = _required(reason, "reason", _("Give the reason it is not accepted."))
     with transaction.atomic():
         complaint = _locked(complaint)
@@ -384,7 +401,7 @@ def refer(
     actor, complaint: Complaint, *, reason: str, to_unit=None, to_name: str = ""
 ) -> Complaint:
     """Referred to another unit or department (转办), with the reason; closed here."""
-    _check_handler(actor, complaint)
+    _check_handler(actor, complaint, or_router=True)
     reason = _required(reason, "reason", _("Give the reason for the referral."))
     to_name = (to_name or "").strip()[:100]
     if to_unit is None and not to_name:
@@ -504,8 +521,9 @@ def reply(actor, complaint: Complaint, *, text: str, method: str) -> Complaint:
 
 
 def archive(actor, complaint: Complaint) -> Complaint:
-    """Archive (归档): the head on duty closes the file."""
-    _check_head(actor, complaint)
+    """Archive (归档): the head on duty closes the file (the supervisor above when no head
+    on duty may)."""
+    _check_router(actor, complaint)
     with transaction.atomic():
         complaint = _locked(complaint)
         _in_step(complaint, Step.REPLIED)

@@ -53,7 +53,17 @@ STEP_FORMS = {
     "assign": (AssignForm, OPEN_STEPS),
 }
 HEAD_ONLY = {"assign", "archive"}
+# Whoever routes the complaint (``access.may_route``: a head on duty, or the supervisor above
+# when every head on duty is the staff member concerned) assigns, accepts, refuses, refers
+# and archives; the handlers carry the other steps.
+ROUTING = {"assign", "accept", "refuse", "refer", "archive"}
 NEEDS_COMPLAINT = {AssignForm, ReferForm, InvestigateForm}
+
+
+def _offered(name: str, *, handler: bool, routes: bool) -> bool:
+    if name in HEAD_ONLY:
+        return routes
+    return handler or (routes and name in ROUTING)
 
 
 def _form(name: str, complaint: Complaint, data=None):
@@ -89,7 +99,8 @@ def _perform(name: str, actor, complaint: Complaint, data: dict):
 @login_required
 def complaint_list(request):
     """Heads on duty: the unit's complaints; clerks: those given to them; supervisors: the
-    units below, read-only. Open ones by step, the overdue marked, the most urgent first."""
+    units below, read-only, except those no head on duty may handle (marked: the supervisor
+    routes them). Open ones by step, the overdue marked, the most urgent first."""
     user = request.user
     if not access.may_list(user):
         raise PermissionDenied
@@ -112,6 +123,8 @@ def complaint_list(request):
         open_rows = open_rows.filter(step=chosen)
     if request.GET.get("overdue"):
         open_rows = open_rows.filter(step_due_at__lt=now)
+    if user.role == Role.SUPERVISOR:  # those no head on duty may handle are theirs to route
+        open_rows = access.with_escalated(open_rows)
     closed = rows.exclude(step__in=OPEN_STEPS).select_related("unit").order_by("-received_at")
     return render(
         request,
@@ -160,12 +173,16 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
     user = request.user
     forms = forms or {}
     handler = access.is_handler(user, complaint)
-    head = access.is_head_of(user, complaint.unit_id)
+    routes = access.may_route(user, complaint)
+    # The supervisor above steps in (escalation): they assign a handler before accepting.
+    stepping_in = routes and not handler
     step_forms = []
-    if handler:
-        for name, (_form_class, steps) in STEP_FORMS.items():
-            if complaint.step in steps and (name not in HEAD_ONLY or head):
-                step_forms.append((name, forms.get(name) or _form(name, complaint)))
+    for name, (_form_class, steps) in STEP_FORMS.items():
+        if complaint.step not in steps or not _offered(name, handler=handler, routes=routes):
+            continue
+        if name == "accept" and stepping_in and complaint.handler_id is None:
+            continue
+        step_forms.append((name, forms.get(name) or _form(name, complaint)))
     violation = access.violation_for(complaint)
     decisions = list(violation.accountabilities.select_related("staff")) if violation else []
     decides = (
@@ -196,7 +213,8 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
         "accountability_form": accountability_form,
         "warnings": complaint.warnings.all()[:10] if handler else [],
         "overdue": complaint.is_overdue(),
-        "read_only": not handler,
+        "read_only": not (handler or routes),
+        "stepping_in": stepping_in,
     }
     return render(request, "complaints/complaint.html", context, status=status)
 
@@ -218,8 +236,11 @@ def act(request, number: str, name: str):
         return _supervise(request, complaint, name)
     if name not in STEP_FORMS:
         raise Http404
-    if not access.is_handler(request.user, complaint):
-        raise PermissionDenied  # the supervisors above read, the handlers act
+    handler = access.is_handler(request.user, complaint)
+    if not _offered(name, handler=handler, routes=access.may_route(request.user, complaint)):
+        # The supervisors above read, the handlers act; the supervisors above route only
+        # when no head on duty of the unit may.
+        raise PermissionDenied
     form = _form(name, complaint, request.POST)
     if form.is_valid():
         try:
