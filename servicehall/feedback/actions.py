@@ -5,6 +5,10 @@ transaction and writes exactly one ledger entry (design.md, invariant 1).
 The client rates; staff never do (P-W26: the desk asks, staff neither rate for the client
 nor press them), so ``submit_rating`` refuses any logged-in user. A bad rating opens its
 rectification in the same entry, assigned to whoever handled the service (谁办理谁负责).
+
+The entries record the rows' states with a keyed digest in place of each free text (the
+client's comment, the rectification's notes): the texts may carry names, phone or ID
+numbers (D-10), and the unit's staff and the supervisors read the ledger.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from servicehall.ledger.actions import Subject, append
 from servicehall.ledger.canonical import timestamp
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
+from servicehall.lib.fieldcrypto import cipher
 from servicehall.lib.idnumbers import InvalidMobile, normalize_mobile
 from servicehall.org.calendar import calendar_for
 from servicehall.org.models import Unit
@@ -75,7 +80,8 @@ for name, description, clauses in (
         ("N-2.5", "N-5.6e"),
     ),
 ):
-    register_event(name, 1, description, clauses)
+    # Version 2: the states hold keyed digests of the free texts, never the texts (D-10).
+    register_event(name, 1 if name == "feedback.rectification_notice" else 2, description, clauses)
 
 CLIENT_CHANNELS = (RatingChannel.PAD, RatingChannel.PORTAL, RatingChannel.PHONE)
 LEDGER_CHANNEL = {
@@ -96,8 +102,25 @@ def _ts(value):
     return timestamp(value) if value else None
 
 
+def _digest(column: str, key, text: str) -> str:
+    """A keyed digest of a free text, for the ledger (D-10), as the complaints keep theirs.
+
+    Clients and staff write names, phone and ID numbers into these texts, and the unit's
+    staff, its administrator and the supervisors read the ledger: it vouches for the text
+    (``ledger verify`` finds it changed) without holding it. Salted with the column and the
+    row, so equal texts of two rows do not show as equal; empty stays empty.
+    """
+    return cipher().blind_index(f"{column}:{key}\x1f{text}") if text else ""
+
+
+RECTIFICATION_TEXTS = (
+    "contact_note", "findings", "measures", "appeal_reason", "appeal_note", "follow_up_note",
+)  # fmt: skip
+
+
 def rating_state(row: Rating) -> dict:
-    """What every entry about a rating records of it (``ledger verify`` compares)."""
+    """What every entry about a rating records of it (``ledger verify`` compares); the
+    comment as its keyed digest (D-10)."""
     return {
         "unit": row.unit_id,
         "kind": row.subject_kind,
@@ -112,7 +135,7 @@ def rating_state(row: Rating) -> dict:
         "level": row.level,
         "dimensions": dict(sorted(row.dimensions.items())),
         "reasons": list(row.reasons),
-        "comment": row.comment,
+        "comment_digest": _digest("feedback.rating.comment", row.ref, row.comment),
         "contact_phone": bool(row.contact_phone_token),
         "channel": row.channel,
         "device": row.device_id,
@@ -123,7 +146,12 @@ def rating_state(row: Rating) -> dict:
 
 
 def rectification_state(row: Rectification) -> dict:
-    """What every entry about a rectification records of it."""
+    """What every entry about a rectification records of it; its texts as keyed digests
+    (D-10)."""
+    digests = {
+        f"{field}_digest": _digest(f"feedback.rectification.{field}", row.pk, getattr(row, field))
+        for field in RECTIFICATION_TEXTS
+    }
     return {
         "unit": row.unit_id,
         "rating": row.rating_id,
@@ -135,21 +163,16 @@ def rectification_state(row: Rectification) -> dict:
         "due_at": _ts(row.due_at),
         "warn_at": _ts(row.warn_at),
         "contacted_at": _ts(row.contacted_at),
-        "contact_note": row.contact_note,
         "classification": row.classification,
-        "findings": row.findings,
-        "measures": row.measures,
         "measures_at": _ts(row.measures_at),
-        "appeal_reason": row.appeal_reason,
         "appealed_at": _ts(row.appealed_at),
         "appeal_decision": row.appeal_decision,
-        "appeal_note": row.appeal_note,
         "appeal_decided_by": row.appeal_decided_by_id,
         "appeal_decided_at": _ts(row.appeal_decided_at),
         "follow_up_at": _ts(row.follow_up_at),
         "client_satisfied": row.client_satisfied,
-        "follow_up_note": row.follow_up_note,
         "closed_at": _ts(row.closed_at),
+        **digests,
     }
 
 

@@ -3,7 +3,8 @@ who may, runs in one transaction and writes exactly one ledger entry.
 
 Who may: the heads on duty of the unit concerned, and the supervisors of a department
 above it; never the staff member concerned. A violation rests on a clause or a
-prohibition (an N- or D- id) and says what was found and where (a complaint, say).
+prohibition (an N- or D- id) and says what was found and where (a complaint, say). The
+entries record the description and the reasons as keyed digests, not the texts (D-10).
 """
 
 from __future__ import annotations
@@ -21,20 +22,22 @@ from servicehall.ledger.registry import (
     register_reconciler,
     subject_type_of,
 )
+from servicehall.lib.fieldcrypto import cipher
 from servicehall.norms.choices import ClauseKind
 from servicehall.org.choices import Role
 
 from .violations import Accountability, AccountabilityMeasure, Violation
 
+# Version 2 of both: the description and the reasons as keyed digests (D-10).
 register_event(
     "supervision.violation_recorded",
-    1,
+    2,
     "A violation of a clause or prohibition is recorded, with where it was found.",
     ("N-5.6e", "N-6.1", "N-6.2"),
 )
 register_event(
     "supervision.accountability_decided",
-    1,
+    2,
     "An accountability decision: the staff member, the measure, who decided (责任追究).",
     ("N-5.6e",),
 )
@@ -44,12 +47,20 @@ class SupervisionError(ValidationError):
     """A supervision action the rules do not allow, said to the user."""
 
 
+def _digest(column: str, key, text: str) -> str:
+    """A keyed digest of a free text, for the ledger (D-10), as the complaints keep theirs:
+    a description quotes the client's complaint, names included, and staff who may not see
+    it read the ledger. Salted with the column and the row; empty stays empty."""
+    return cipher().blind_index(f"{column}:{key}\x1f{text}") if text else ""
+
+
 def violation_state(row: Violation) -> dict:
+    """What every entry about a violation records of it; the description as its digest."""
     return {
         "unit": row.unit_id,
         "clause": row.clause.code,
         "staff": row.staff_id,
-        "description": row.description,
+        "description_digest": _digest("supervision.violation.description", row.pk, row.description),
         "source_type": row.source_type,
         "source_id": row.source_id,
         "source_ref": row.source_ref,
@@ -59,12 +70,13 @@ def violation_state(row: Violation) -> dict:
 
 
 def accountability_state(row: Accountability) -> dict:
+    """What every entry about an accountability decision records; the reasons as a digest."""
     return {
         "unit": row.unit_id,
         "violation": row.violation_id,
         "staff": row.staff_id,
         "measure": row.measure,
-        "reason": row.reason,
+        "reason_digest": _digest("supervision.accountability.reason", row.pk, row.reason),
         "decided_by": row.decided_by_id,
         "decision_body": row.decision_body,
         "decided_at": timestamp(row.decided_at),
