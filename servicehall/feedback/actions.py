@@ -470,7 +470,7 @@ def decide_appeal(actor, row: Rectification, *, upheld: bool, note: str) -> Rect
         row.appeal_decision = AppealDecision.UPHELD if upheld else AppealDecision.REJECTED
         row.appeal_note, row.appeal_decided_by, row.appeal_decided_at = note, actor, now
         fields = ["appeal_decision", "appeal_note", "appeal_decided_by", "appeal_decided_at"]
-        also = []
+        also, stood = [], 0
         if upheld:
             row.status, row.closed_at = RectificationStatus.SET_ASIDE, now
             rating = Rating.objects.select_for_update().get(pk=row.rating_id)
@@ -478,10 +478,25 @@ def decide_appeal(actor, row: Rectification, *, upheld: bool, note: str) -> Rect
             rating.save(update_fields=["status", "set_aside_at"])
             also.append(_rating_record(rating))
         else:
+            # The clock stood while the department above decided (an appealed rectification
+            # is not running): the deadline and its warning move on by the working days the
+            # appeal took, as a case's do when it resumes after a correction (N-2.5, N-5.6e).
+            calendar = calendar_for(unit)
+            stood = max(0, calendar.working_days_between(row.appealed_at, now))
+            row.due_at = _moved(calendar, row.due_at, stood)
+            row.warn_at = _moved(calendar, row.warn_at, stood)
             row.status, row.classification = RectificationStatus.OPEN, ""
+            fields += ["due_at", "warn_at"]
         row.save(update_fields=[*fields, "status", "closed_at", "classification"])
-        _record(row, "feedback.appeal_decided", actor, also=also)
+        _record(row, "feedback.appeal_decided", actor, also=also, stood_days=stood)
     return row
+
+
+def _moved(calendar, moment, days: int):
+    """``moment`` (a deadline, at closing time) ``days`` working days later."""
+    if not days:
+        return moment
+    return calendar.deadline(moment.astimezone(calendar.tz).date(), days).closes_at
 
 
 def record_measures(actor, row: Rectification, *, measures: str) -> Rectification:
