@@ -46,9 +46,8 @@ STEP_LABELS = {
     "feedback.rectification_notice": gettext_lazy("Deadline notice"),
 }
 LIST_ROLES = (Role.CLERK, Role.HEAD_ON_DUTY, Role.SUPERVISOR)
-NOTE_KEYS = (
-    "contact_note", "findings", "measures", "appeal_reason", "appeal_note", "follow_up_note",
-)  # fmt: skip
+#: The most rows the list shows, overdue first (the count covers them all).
+LIST_MAX = 200
 
 
 def _list_rows(rows):
@@ -70,7 +69,9 @@ def rectification_list(request):
     if show == "open":
         rows = rows.exclude(status__in=(RectificationStatus.CLOSED, RectificationStatus.SET_ASIDE))
     now = timezone.now()
-    rows = list(_list_rows(rows).order_by("due_at")[:200])
+    # Overdue is a query: all of them are counted, not only the rows shown.
+    overdue_count = rows.overdue(now).count()
+    rows = list(_list_rows(rows).order_by("due_at")[:LIST_MAX])
     for row in rows:
         row.overdue = row.status in RUNNING and row.due_at < now
     context = {
@@ -78,7 +79,7 @@ def rectification_list(request):
         "scope": scope,
         "show": show,
         "is_head": request.user.role == Role.HEAD_ON_DUTY,
-        "overdue_count": sum(1 for row in rows if row.overdue),
+        "overdue_count": overdue_count,
     }
     return render(request, "feedback/rectification_list.html", context)
 

@@ -4,6 +4,8 @@ supervisor above decides appeals on the page; the full phone number view is logg
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -124,3 +126,21 @@ def test_the_list_costs_the_same_queries_for_one_row_or_many(world, web):
     for _n in range(4):
         rectification(world)
     assert _list_queries(web) == one
+
+
+def test_the_overdue_count_covers_every_row_not_only_those_listed(world, web, clock, monkeypatch):
+    """Overdue is a query on the indexed deadline (N-5.6e): the count is not taken from the
+    rows the list has room for."""
+    from servicehall.feedback import views
+
+    rows = [rectification(world) for _n in range(3)]
+    monkeypatch.setattr(views, "LIST_MAX", 2)
+    log_in(web, world.head)
+    page = web.get(reverse("feedback:rectifications")).content.decode()
+    assert 'data-testid="overdue-count"' not in page
+
+    clock.move_to(rows[0].due_at + dt.timedelta(minutes=1))
+    log_in(web, world.head)  # three weeks on: a new session
+    page = web.get(reverse("feedback:rectifications")).content.decode()
+    assert page.count('data-testid="rectification-') == 2
+    assert 'data-testid="overdue-count">Overdue: 3<' in page
