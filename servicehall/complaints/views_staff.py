@@ -211,7 +211,7 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
         "accountabilities": decisions,
         "violation_form": violation_form,
         "accountability_form": accountability_form,
-        "warnings": complaint.warnings.all()[:10] if handler else [],
+        "warnings": complaint.warnings.all()[:10] if handler or routes else [],
         "overdue": complaint.is_overdue(),
         "read_only": not (handler or routes),
         "stepping_in": stepping_in,

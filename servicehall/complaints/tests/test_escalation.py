@@ -8,6 +8,8 @@ supervisor cannot step in while a head on duty who is not concerned exists."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -19,6 +21,7 @@ from .. import access, actions
 from ..choices import Finding, ReplyMethod, Step
 from ..identity import mask_name, mask_phone
 from ..models import Complaint
+from ..sweep import sweep
 from . import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +250,16 @@ def test_the_supervisors_list_marks_the_complaints_theirs_to_route(
     assert [access.is_escalated(c) for c in (about_the_head, ordinary, nobody)] == [
         True, False, False,
     ]  # fmt: skip
+
+
+def test_the_supervisor_stepping_in_sees_the_deadline_warnings(
+    en_client, world, about_the_head, clock
+):
+    """Routing it, they need to know it is late (N-6.1); the read-only view shows none."""
+    clock.move_to(f.local(f.DAY, 10) + dt.timedelta(days=3))
+    assert sweep()
+    log_in(en_client, world.supervisor)
+    page = en_client.get(page_of(about_the_head)).content.decode()
+    assert 'id="warnings-title"' in page and 'data-testid="overdue"' in page
+    make_user("he", Role.HEAD_ON_DUTY, world.office, "A009")  # no longer theirs to route
+    assert 'id="warnings-title"' not in en_client.get(page_of(about_the_head)).content.decode()
