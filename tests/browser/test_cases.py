@@ -149,3 +149,32 @@ def test_a_case_from_the_called_ticket_to_the_portal(page, step, desk, chromium,
     expect(progress.get_by_test_id("staff-no")).to_have_text("A001")
     expect(progress).not_to_contain_text("赵六")
     step("cases-07-portal-lookup")
+
+
+def test_the_head_on_duty_sees_the_backlog_and_the_online_applications(page, step, desk):
+    """不积压 (N-5.4): the head's backlog by stage, and the online tab of applications
+    waiting for acceptance, which the clerk then takes from the case page."""
+    from servicehall.cases.tests.factories import accept, in_correction, reviewed_once, submitted
+
+    accept(desk, 1)
+    reviewed_once(desk, 2)
+    in_correction(desk, 3)
+    application = submitted(desk, 4)
+
+    _log_in(page, "zhang")
+    page.goto("/cases/work/backlog/")
+    expect(page.get_by_test_id("backlog-first_review-total")).to_have_text("1")
+    expect(page.get_by_test_id("backlog-second_review-total")).to_have_text("1")
+    expect(page.get_by_test_id("backlog-correction-total")).to_have_text("1")
+    expect(page.get_by_test_id("backlog-submitted-total")).to_have_text("1")
+    step("cases-08-backlog")
+    _log_out(page)
+
+    _log_in(page, "wang")
+    page.goto("/cases/work/online/")
+    row = page.get_by_test_id(f"case-{application.number}")
+    expect(row.get_by_test_id("accept-due")).to_be_visible()
+    step("cases-09-online-tab")
+    row.get_by_role("link", name=application.number).click()
+    expect(page.get_by_test_id("stage")).to_have_attribute("data-stage", "submitted")
+    step("cases-10-online-application")
