@@ -9,6 +9,10 @@ rectification in the same entry, assigned to whoever handled the service (谁办
 The entries record the rows' states with a keyed digest in place of each free text (the
 client's comment, the rectification's notes): the texts may carry names, phone or ID
 numbers (D-10), and the unit's staff and the supervisors read the ledger.
+
+Each follow-up call keeps the round it ends in a ``RectificationRound`` (its texts, who did
+each step, the client's answer), recorded in the call's one entry: an unsatisfied client
+starts the next round with its steps empty, and the earlier round's texts are not lost.
 """
 
 from __future__ import annotations
@@ -38,9 +42,16 @@ from .choices import (
     RectificationStatus,
     is_good,
 )
-from .models import FeedbackSettings, Rating, Rectification, RectificationNotice
+from .models import (
+    FeedbackSettings,
+    Rating,
+    Rectification,
+    RectificationNotice,
+    RectificationRound,
+)
 from .subjects import Rated
 
+VERSIONS = {"feedback.rectification_notice": 1, "feedback.rating_defaulted": 2}
 for name, description, clauses in (
     ("feedback.rating_submitted", "A client rates a visit, case or call.", ("N-2.5", "P-W26")),
     (
@@ -81,7 +92,9 @@ for name, description, clauses in (
     ),
 ):
     # Version 2: the states hold keyed digests of the free texts, never the texts (D-10).
-    register_event(name, 1 if name == "feedback.rectification_notice" else 2, description, clauses)
+    # Version 3: a rectification's state names who did each step of the round, and the
+    # follow-up call records the round it ends (``RectificationRound``).
+    register_event(name, VERSIONS.get(name, 3), description, clauses)
 
 CLIENT_CHANNELS = (RatingChannel.PAD, RatingChannel.PORTAL, RatingChannel.PHONE)
 LEDGER_CHANNEL = {
@@ -172,6 +185,43 @@ def rectification_state(row: Rectification) -> dict:
         "follow_up_at": _ts(row.follow_up_at),
         "client_satisfied": row.client_satisfied,
         "closed_at": _ts(row.closed_at),
+        "contacted_by": row.contacted_by_id,
+        "classified_by": row.classified_by_id,
+        "measures_by": row.measures_by_id,
+        "appealed_by": row.appealed_by_id,
+        "follow_up_by": row.follow_up_by_id,
+        **digests,
+    }
+
+
+def round_state(row: RectificationRound) -> dict:
+    """What the follow-up call's entry records of the round it ends; its texts as keyed
+    digests (D-10), so ``ledger verify`` finds one changed without the ledger holding it."""
+    column = "feedback.rectificationround.{}".format
+    digests = {
+        f"{field}_digest": _digest(column(field), row.pk, getattr(row, field))
+        for field in RECTIFICATION_TEXTS
+    }
+    return {
+        "unit": row.unit_id,
+        "rectification": row.rectification_id,
+        "round": row.round,
+        "started_at": _ts(row.started_at),
+        "due_at": _ts(row.due_at),
+        "contacted_at": _ts(row.contacted_at),
+        "contacted_by": row.contacted_by_id,
+        "classification": row.classification,
+        "classified_by": row.classified_by_id,
+        "measures_at": _ts(row.measures_at),
+        "measures_by": row.measures_by_id,
+        "appealed_at": _ts(row.appealed_at),
+        "appealed_by": row.appealed_by_id,
+        "appeal_decision": row.appeal_decision,
+        "appeal_decided_at": _ts(row.appeal_decided_at),
+        "appeal_decided_by": row.appeal_decided_by_id,
+        "follow_up_at": _ts(row.follow_up_at),
+        "follow_up_by": row.follow_up_by_id,
+        "client_satisfied": row.client_satisfied,
         **digests,
     }
 
@@ -192,10 +242,15 @@ def notice_state(row: RectificationNotice) -> dict:
 register_reconciler(Reconciler("feedback.rating", Rating, rating_state))
 register_reconciler(Reconciler("feedback.rectification", Rectification, rectification_state))
 register_reconciler(Reconciler("feedback.rectificationnotice", RectificationNotice, notice_state))
+register_reconciler(Reconciler("feedback.rectificationround", RectificationRound, round_state))
 
 
 def _rectification_record(row: Rectification) -> dict:
     return {"subject": f"feedback.rectification:{row.pk}", "state": rectification_state(row)}
+
+
+def _round_record(row: RectificationRound) -> dict:
+    return {"subject": f"feedback.rectificationround:{row.pk}", "state": round_state(row)}
 
 
 def _rating_record(row: Rating) -> dict:
@@ -403,8 +458,8 @@ def record_contact(actor, row: Rectification, *, note: str) -> Rectification:
     note = _required(note, "note", _("Say how the client was contacted and what they said."))
     with transaction.atomic():
         row = _locked(row, actor, RectificationStatus.OPEN)
-        row.contacted_at, row.contact_note = timezone.now(), note
-        row.save(update_fields=["contacted_at", "contact_note"])
+        row.contacted_at, row.contact_note, row.contacted_by = timezone.now(), note, actor
+        row.save(update_fields=["contacted_at", "contact_note", "contacted_by"])
         _record(row, "feedback.rectification_contacted", actor)
     return row
 
@@ -423,8 +478,8 @@ def classify(actor, row: Rectification, *, classification: str, findings: str) -
     with transaction.atomic():
         row = _locked(row, actor, RectificationStatus.OPEN)
         _contacted(row)
-        row.classification, row.findings = classification, findings
-        row.save(update_fields=["classification", "findings"])
+        row.classification, row.findings, row.classified_by = classification, findings, actor
+        row.save(update_fields=["classification", "findings", "classified_by"])
         _record(row, "feedback.rectification_classified", actor)
     return row
 
@@ -447,10 +502,14 @@ def appeal(actor, row: Rectification, *, reason: str) -> Rectification:
             )
         row.classification, row.findings = Classification.MISTAKEN, reason
         row.appeal_reason, row.appealed_at = reason, timezone.now()
+        row.classified_by = row.appealed_by = actor
         row.status = RectificationStatus.APPEALED
         row.save(
-            update_fields=["classification", "findings", "appeal_reason", "appealed_at", "status"]
-        )
+            update_fields=[
+                "classification", "findings", "appeal_reason", "appealed_at", "status",
+                "classified_by", "appealed_by",
+            ]
+        )  # fmt: skip
         _record(row, "feedback.rectification_appealed", actor)
     return row
 
@@ -508,22 +567,58 @@ def record_measures(actor, row: Rectification, *, measures: str) -> Rectificatio
             Classification.FIXED_AT_ONCE, Classification.NEEDS_TIME, Classification.EXPLAINED
         ):  # fmt: skip
             raise FeedbackError(_("Verify and classify the rating first."), code="order")
-        row.measures, row.measures_at = measures, timezone.now()
+        row.measures, row.measures_at, row.measures_by = measures, timezone.now(), actor
         row.status = RectificationStatus.FOLLOW_UP
-        row.save(update_fields=["measures", "measures_at", "status"])
+        row.save(update_fields=["measures", "measures_at", "measures_by", "status"])
         _record(row, "feedback.rectification_measures", actor)
     return row
 
 
+def _keep_round(row: Rectification) -> RectificationRound:
+    """The round that the follow-up call on ``row`` ends, kept with its texts before the
+    next round empties the row's steps (no data is lost). The appeal, once per
+    rectification and always decided within its round, is kept with the first round that
+    ends after it: the round it was made in."""
+    in_round = (
+        row.appealed_at is not None
+        and not RectificationRound.objects.filter(
+            rectification=row, appealed_at__isnull=False
+        ).exists()
+    )
+    appeal = {
+        "appeal_reason": row.appeal_reason, "appealed_at": row.appealed_at,
+        "appealed_by_id": row.appealed_by_id, "appeal_decision": row.appeal_decision,
+        "appeal_note": row.appeal_note, "appeal_decided_at": row.appeal_decided_at,
+        "appeal_decided_by_id": row.appeal_decided_by_id,
+    } if in_round else {}  # fmt: skip
+    return RectificationRound.objects.create(
+        unit_id=row.unit_id, rectification=row, round=row.round,
+        started_at=row.round_started_at, due_at=row.due_at, contacted_at=row.contacted_at,
+        contacted_by_id=row.contacted_by_id, contact_note=row.contact_note,
+        classification=row.classification, findings=row.findings,
+        classified_by_id=row.classified_by_id, measures=row.measures,
+        measures_at=row.measures_at, measures_by_id=row.measures_by_id,
+        follow_up_at=row.follow_up_at, follow_up_by_id=row.follow_up_by_id,
+        client_satisfied=bool(row.client_satisfied), follow_up_note=row.follow_up_note,
+        **appeal,
+    )  # fmt: skip
+
+
 def record_follow_up(actor, row: Rectification, *, satisfied: bool, note: str) -> Rectification:
     """Step 4: the follow-up call (回访). Satisfied, the rectification closes; otherwise it
-    goes round again, with a new deadline from today."""
+    goes round again, with a new deadline from today.
+
+    Either way the round that ends is kept in a ``RectificationRound`` (N-2.5, N-6.1): the
+    next round starts with the row's steps empty, and the earlier texts stay readable. The
+    one entry records the round too (under "also", its texts as digests, D-10)."""
     note = _required(note, "note", _("Write down the client's answer."))
     now = timezone.now()
     with transaction.atomic():
         row = _locked(row, actor, RectificationStatus.FOLLOW_UP)
         row.follow_up_at, row.client_satisfied, row.follow_up_note = now, satisfied, note
-        fields = ["follow_up_at", "client_satisfied", "follow_up_note"]
+        row.follow_up_by = actor
+        fields = ["follow_up_at", "client_satisfied", "follow_up_note", "follow_up_by"]
+        ended = _keep_round(row)
         if satisfied:
             row.status, row.closed_at = RectificationStatus.CLOSED, now
             fields += ["status", "closed_at"]
@@ -536,11 +631,15 @@ def record_follow_up(actor, row: Rectification, *, satisfied: bool, note: str) -
             row.status, row.round_started_at = RectificationStatus.OPEN, now
             row.contacted_at, row.contact_note = None, ""
             row.classification = row.findings = row.measures = ""
-            row.measures_at = None
+            row.measures_at = row.contacted_by = row.classified_by = row.measures_by = None
             fields += [
                 "due_at", "warn_at", "round", "status", "round_started_at", "contacted_at",
                 "contact_note", "classification", "findings", "measures", "measures_at",
+                "contacted_by", "classified_by", "measures_by",
             ]  # fmt: skip
         row.save(update_fields=fields)
-        _record(row, "feedback.rectification_followed_up", actor, satisfied=satisfied)
+        _record(
+            row, "feedback.rectification_followed_up", actor, satisfied=satisfied,
+            also=[_round_record(ended)],
+        )  # fmt: skip
     return row

@@ -7,7 +7,13 @@ from django.contrib import admin
 
 from servicehall.org.choices import Role
 
-from .models import FeedbackSettings, Rating, Rectification, RectificationNotice
+from .models import (
+    FeedbackSettings,
+    Rating,
+    Rectification,
+    RectificationNotice,
+    RectificationRound,
+)
 
 
 def _administrator(request) -> bool:
@@ -84,3 +90,9 @@ class RectificationAdmin(_ReadOnly):
 @admin.register(RectificationNotice)
 class RectificationNoticeAdmin(_ReadOnly):
     list_display = ["issued_at", "unit", "rectification", "round", "level", "assignee", "head"]
+
+
+@admin.register(RectificationRound)
+class RectificationRoundAdmin(_ReadOnly):
+    list_display = ["rectification", "round", "unit", "follow_up_at", "client_satisfied"]
+    list_filter = ["client_satisfied"]

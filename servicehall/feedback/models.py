@@ -249,6 +249,18 @@ class Rating(models.Model):
         return mask_mobile(self.contact_phone()) if self.contact_phone_token else ""
 
 
+def _staff(label):
+    """Who did a step of a rectification's round (a staff member; empty until done)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
 class RectificationQuerySet(models.QuerySet):
     def overdue(self, now):
         """Running rectifications past their deadline: a query on the indexed column."""
@@ -263,8 +275,10 @@ class Rectification(models.Model):
     Steps, each an action: contact the client, verify and classify (or appeal a mistaken
     or malicious rating to the department above), record the measures, and call the
     client back (回访). An unsatisfied client starts another ``round`` with a new deadline;
-    the fields of the round's steps start empty again, and the ledger keeps every step.
-    ``due_at`` and ``warn_at`` are counted in the unit's working days.
+    the fields of the round's steps start empty again: each follow-up call first keeps the
+    round's texts in a ``RectificationRound`` (no data is lost), and the ledger keeps every
+    step. ``due_at`` and ``warn_at`` are counted in the unit's working days; the ``*_by``
+    fields name who did each step of the current round.
     """
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
@@ -293,14 +307,18 @@ class Rectification(models.Model):
     warn_at = models.DateTimeField(_("warning due"))
     contacted_at = models.DateTimeField(_("client contacted at"), null=True, blank=True)
     contact_note = models.TextField(_("contact with the client"), blank=True)
+    contacted_by = _staff(_("contacted by"))
     classification = models.CharField(
         _("classification"), max_length=10, choices=Classification.choices, blank=True
     )
     findings = models.TextField(_("findings of the verification"), blank=True)
+    classified_by = _staff(_("verified by"))
     measures = models.TextField(_("measures taken"), blank=True)
     measures_at = models.DateTimeField(_("measures recorded at"), null=True, blank=True)
+    measures_by = _staff(_("measures recorded by"))
     appeal_reason = models.TextField(_("reason of the appeal"), blank=True)
     appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appealed_by = _staff(_("appealed by"))
     appeal_decision = models.CharField(
         _("decision on the appeal"), max_length=10, choices=AppealDecision.choices, blank=True
     )
@@ -317,6 +335,7 @@ class Rectification(models.Model):
     follow_up_at = models.DateTimeField(_("follow-up call at"), null=True, blank=True)
     client_satisfied = models.BooleanField(_("client satisfied"), null=True, blank=True)
     follow_up_note = models.TextField(_("the client's answer"), blank=True)
+    follow_up_by = _staff(_("follow-up call recorded by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = RectificationQuerySet.as_manager()
@@ -338,6 +357,68 @@ class Rectification(models.Model):
     @property
     def colour(self) -> str:
         return RECTIFICATION_COLOURS[self.status]
+
+
+class RectificationRound(models.Model):
+    """One round of a rectification that ended with its follow-up call (回访, N-2.5, N-6.1):
+    the round's texts, classification, who did each step and when, and the client's answer.
+
+    Written by ``record_follow_up`` in the same transaction as the call, whatever the
+    answer: not satisfied, the rectification's row starts the next round with its steps
+    empty, and this row keeps the round that ended (no data is lost); satisfied, the row
+    keeps the final round's texts as well, so the rounds of a closed rectification are all
+    here. A rectification set aside on appeal ends without a follow-up call and writes no
+    round. The appeal (once per rectification) is copied into the round it was made in.
+    The ledger holds keyed digests of these texts, never the texts (D-10).
+    """
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    rectification = models.ForeignKey(
+        Rectification,
+        verbose_name=_("rectification"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    started_at = models.DateTimeField(_("round started at"))
+    due_at = models.DateTimeField(_("deadline"))
+    contacted_at = models.DateTimeField(_("client contacted at"), null=True, blank=True)
+    contacted_by = _staff(_("contacted by"))
+    contact_note = models.TextField(_("contact with the client"), blank=True)
+    classification = models.CharField(
+        _("classification"), max_length=10, choices=Classification.choices, blank=True
+    )
+    findings = models.TextField(_("findings of the verification"), blank=True)
+    classified_by = _staff(_("verified by"))
+    measures = models.TextField(_("measures taken"), blank=True)
+    measures_at = models.DateTimeField(_("measures recorded at"), null=True, blank=True)
+    measures_by = _staff(_("measures recorded by"))
+    appeal_reason = models.TextField(_("reason of the appeal"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appealed_by = _staff(_("appealed by"))
+    appeal_decision = models.CharField(
+        _("decision on the appeal"), max_length=10, choices=AppealDecision.choices, blank=True
+    )
+    appeal_note = models.TextField(_("reasons of the decision"), blank=True)
+    appeal_decided_at = models.DateTimeField(_("appeal decided at"), null=True, blank=True)
+    appeal_decided_by = _staff(_("appeal decided by"))
+    follow_up_at = models.DateTimeField(_("follow-up call at"))
+    follow_up_by = _staff(_("follow-up call recorded by"))
+    client_satisfied = models.BooleanField(_("client satisfied"))
+    follow_up_note = models.TextField(_("the client's answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("rectification round")
+        verbose_name_plural = _("rectification rounds")
+        ordering = ["rectification", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["rectification", "round"], name="rect_round_once"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Round {round} of rectification {rectification}").format(
+            round=self.round, rectification=self.rectification_id
+        )
 
 
 class RectificationNotice(models.Model):

@@ -145,21 +145,32 @@ def _forms(user, row) -> dict:
     return forms
 
 
+def _earlier_rounds(row) -> list:
+    """The rounds before the current one, with their texts (kept by the follow-up calls;
+    the current round's are on the row itself)."""
+    staff = ("contacted_by", "classified_by", "measures_by", "appealed_by", "follow_up_by")
+    rounds = row.rounds.filter(round__lt=row.round).select_related(*staff, "appeal_decided_by")
+    return list(rounds.order_by("round"))
+
+
+def _context(user, row, *, full_phone: str = "") -> dict:
+    return {
+        "r": row,
+        "rating": row.rating,
+        "forms": _forms(user, row),
+        "history": _history(row),
+        "earlier_rounds": _earlier_rounds(row),
+        "overdue": row.status in RUNNING and row.due_at < timezone.now(),
+        "may_handle": may_handle(user, row),
+        "notices": list(row.notices.order_by("issued_at")),
+        "full_phone": full_phone,
+    }
+
+
 @login_required
 def rectification(request, pk: int):
     row = get_rectification_for_user(request.user, pk)
-    now = timezone.now()
-    context = {
-        "r": row,
-        "rating": row.rating,
-        "forms": _forms(request.user, row),
-        "history": _history(row),
-        "overdue": row.status in RUNNING and row.due_at < now,
-        "may_handle": may_handle(request.user, row),
-        "notices": list(row.notices.order_by("issued_at")),
-        "full_phone": "",
-    }
-    return render(request, "feedback/rectification.html", context)
+    return render(request, "feedback/rectification.html", _context(request.user, row))
 
 
 @login_required
@@ -173,16 +184,7 @@ def show_phone(request, pk: int):
         user=request.user, unit=row.unit, subject_type="feedback.rating",
         subject_id=str(row.rating_id), field="contact_phone", purpose=AccessPurpose.CALLBACK,
     )  # fmt: skip
-    context = {
-        "r": row,
-        "rating": row.rating,
-        "forms": _forms(request.user, row),
-        "history": _history(row),
-        "overdue": row.status in RUNNING and row.due_at < timezone.now(),
-        "may_handle": True,
-        "notices": list(row.notices.order_by("issued_at")),
-        "full_phone": row.rating.contact_phone(),
-    }
+    context = _context(request.user, row, full_phone=row.rating.contact_phone())
     return render(request, "feedback/rectification.html", context)
 
 

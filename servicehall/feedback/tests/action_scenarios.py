@@ -9,6 +9,7 @@ NOT_ACTIONS = {
     "servicehall.feedback.actions.rating_state": "what every rating entry records",
     "servicehall.feedback.actions.rectification_state": "what every rectification entry records",
     "servicehall.feedback.actions.notice_state": "what a rectification notice's entry records",
+    "servicehall.feedback.actions.round_state": "what a follow-up call records of its round",
     "servicehall.feedback.actions.deadlines": "computes a rectification's deadline and warning",
 }
 
@@ -84,6 +85,16 @@ def _status(status, **more):
     return changed
 
 
+def _closed_with_its_round(world, prepared, row):
+    from servicehall.feedback.models import RectificationRound
+
+    return _status("closed", client_satisfied=True)(world, prepared, row) and (
+        RectificationRound.objects.filter(
+            rectification=row, round=1, measures="当面致歉", follow_up_note="满意"
+        ).exists()
+    )
+
+
 def _rated(world, prepared, row):
     from servicehall.feedback.models import Rating, Rectification
 
@@ -143,7 +154,7 @@ SCENARIOS = {
     P + "record_follow_up": Scenario(
         prepare=_measured,
         perform=_perform("record_follow_up"),
-        changed=_status("closed", client_satisfied=True),
+        changed=_closed_with_its_round,
         event="feedback.rectification_followed_up",
     ),
 }
