@@ -21,7 +21,8 @@ from servicehall.cases.models import Case
 from servicehall.cases.tests.factories import make_desk, valid_id
 from servicehall.queueing import actions as hall
 from servicehall.queueing.models import Queue, WindowQueue
-from servicehall.testing import PASSWORD
+
+from .staff import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -40,25 +41,13 @@ def desk(world):
     return desk
 
 
-def _log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("body")).not_to_contain_text("请输入正确的用户名和密码")
-
-
-def _log_out(page) -> None:
-    page.context.clear_cookies()
-
-
 def _stage(page) -> str:
     return page.get_by_test_id("stage").get_attribute("data-stage")
 
 
 def test_a_case_from_the_called_ticket_to_the_portal(page, step, desk, chromium, live_server):
     # The counter desk: call the client, open their case.
-    _log_in(page, "wang")
+    log_in(page, "wang")
     page.goto("/hall/desk/1/")
     page.locator("button[data-shortcut=n]").click()
     expect(page.get_by_test_id("current-ticket")).to_have_text("A001")
@@ -108,8 +97,8 @@ def test_a_case_from_the_called_ticket_to_the_portal(page, step, desk, chromium,
     case_url = page.url
 
     # First review by li.
-    _log_out(page)
-    _log_in(page, "li")
+    log_out(page)
+    log_in(page, "li")
     page.goto(case_url)
     page.get_by_test_id("first-review-pass").click()
     expect(page.get_by_test_id("stage")).to_have_attribute("data-stage", "second_review")
@@ -118,15 +107,15 @@ def test_a_case_from_the_called_ticket_to_the_portal(page, step, desk, chromium,
     step("cases-05-second-review-blocked")
 
     # Second review by qian, another person.
-    _log_out(page)
-    _log_in(page, "qian")
+    log_out(page)
+    log_in(page, "qian")
     page.goto(case_url)
     page.get_by_test_id("second-review-pass").click()
     expect(page.get_by_test_id("stage")).to_have_attribute("data-stage", "completion")
 
     # Wang completes it.
-    _log_out(page)
-    _log_in(page, "wang")
+    log_out(page)
+    log_in(page, "wang")
     page.goto(case_url)
     page.get_by_test_id("complete-approve").click()
     expect(page.get_by_test_id("stage")).to_have_attribute("data-stage", "approved")
@@ -137,7 +126,7 @@ def test_a_case_from_the_called_ticket_to_the_portal(page, step, desk, chromium,
     assert case.first_reviewed_by == desk.reviewer and case.second_reviewed_by == desk.checker
 
     # The client follows the case on the portal: no personal data shown.
-    _log_out(page)
+    log_out(page)
     page.goto("/cases/lookup/")
     lookup = page.get_by_test_id("lookup-form")
     lookup.locator("input[name=number]").fill(case.number)
@@ -161,16 +150,16 @@ def test_the_head_on_duty_sees_the_backlog_and_the_online_applications(page, ste
     in_correction(desk, 3)
     application = submitted(desk, 4)
 
-    _log_in(page, "zhang")
+    log_in(page, "zhang")
     page.goto("/cases/work/backlog/")
     expect(page.get_by_test_id("backlog-first_review-total")).to_have_text("1")
     expect(page.get_by_test_id("backlog-second_review-total")).to_have_text("1")
     expect(page.get_by_test_id("backlog-correction-total")).to_have_text("1")
     expect(page.get_by_test_id("backlog-submitted-total")).to_have_text("1")
     step("cases-08-backlog")
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, "wang")
+    log_in(page, "wang")
     page.goto("/cases/work/online/")
     row = page.get_by_test_id(f"case-{application.number}")
     expect(row.get_by_test_id("accept-due")).to_be_visible()

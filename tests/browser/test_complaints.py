@@ -17,20 +17,13 @@ from servicehall.complaints.choices import Step
 from servicehall.complaints.models import Complaint
 from servicehall.norms.models import Clause
 from servicehall.supervision.violations import Accountability, Violation
-from servicehall.testing import PASSWORD
+
+from .staff import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
 NAME = "欧阳娜娜"
 PHONE = "13955554321"
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("body")).not_to_contain_text("请输入正确的用户名和密码")
 
 
 def _submit_step(page, name: str, fill) -> None:
@@ -64,17 +57,17 @@ def test_a_named_complaint_is_handled_hidden_from_the_staff_concerned(
     assert NAME not in str(complaint.__dict__)  # stored encrypted
 
     # The staff member concerned does not see it, not even in the list (N-6.1).
-    _log_in(page, "wang")
+    log_in(page, "wang")
     page.goto("/complaints/staff/")
     expect(page.locator("body")).not_to_contain_text(number)
     response = page.goto(f"/complaints/staff/{number}/")
     assert response.status == 404
     page_problems.clear()  # that 404 was the point
-    page.context.clear_cookies()
+    log_out(page)
 
     # The head on duty handles it through every step (GB/T 36113).
     d05 = Clause.objects.get(code="D-05")
-    _log_in(page, "zhang")
+    log_in(page, "zhang")
     page.goto("/complaints/staff/")
     page.get_by_role("link", name=number).click()
     expect(page.get_by_test_id("masked-identity")).not_to_contain_text(PHONE)
@@ -118,7 +111,7 @@ def test_a_named_complaint_is_handled_hidden_from_the_staff_concerned(
     violation_row = Violation.objects.get()
     assert violation_row.clause.code == "D-05" and violation_row.staff == world.clerk
     assert Accountability.objects.filter(violation=violation_row, staff=world.clerk).exists()
-    page.context.clear_cookies()
+    log_out(page)
 
     # The client follows it: the reply, and nothing personal.
     page.goto("/complaints/track/")

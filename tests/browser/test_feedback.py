@@ -22,7 +22,8 @@ from servicehall.feedback.choices import RectificationStatus
 from servicehall.feedback.models import Rating, Rectification
 from servicehall.queueing import actions as hall
 from servicehall.queueing.models import Queue, WindowQueue
-from servicehall.testing import PASSWORD
+
+from .staff import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +49,6 @@ def pad_token(world):
         world.unit_admin, unit=office, kind=DeviceKind.RATING_PAD, name="1号窗口评价器",
         window=window,
     )[1]  # fmt: skip
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("body")).not_to_contain_text("请输入正确的用户名和密码")
 
 
 def _figures(page, office_code: str) -> dict[str, str]:
@@ -84,7 +77,7 @@ def test_a_bad_rating_on_the_pad_is_rectified_and_published(
     expect(pad.get_by_test_id("pad-idle")).to_be_visible()
 
     # Wang calls, serves and finishes; the desk invites the client to rate (P-W26).
-    _log_in(page, "wang")
+    log_in(page, "wang")
     page.goto("/hall/desk/1/")
     page.locator("button[data-shortcut=n]").click()
     expect(page.get_by_test_id("current-ticket")).to_have_text("A001")
@@ -113,13 +106,13 @@ def test_a_bad_rating_on_the_pad_is_rectified_and_published(
     assert rectification.assignee == world.clerk  # 谁办理谁负责
 
     # The portal counts the bad review at once.
-    page.context.clear_cookies()
+    log_out(page)
     bad_only = {"ratings": "1", "good": "0（0.0%）", "bad": "1", "rectified": "0"}
     assert _figures(page, code) == bad_only
     step("feedback-05-figures-bad")
 
     # The head on duty handles it: contact, verification, measures, follow-up call.
-    _log_in(page, "zhang")
+    log_in(page, "zhang")
     page.goto("/feedback/rectifications/")
     row = page.get_by_test_id(f"rectification-{rectification.pk}")
     expect(row).to_contain_text("A001")
@@ -150,6 +143,6 @@ def test_a_bad_rating_on_the_pad_is_rectified_and_published(
     assert rectification.client_satisfied is True
 
     # The published figures now count it rectified.
-    page.context.clear_cookies()
+    log_out(page)
     assert _figures(page, code) == bad_only | {"rectified": "1"}
     step("feedback-08-figures-rectified")
