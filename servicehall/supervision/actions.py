@@ -43,6 +43,22 @@ register_event(
 )
 
 
+# The longest description or reasons a record takes (the complaint forms use the same).
+TEXT_MAX_LENGTH = 2000
+
+
+def _bounded(text: str, field: str) -> str:
+    if len(text) > TEXT_MAX_LENGTH:
+        raise SupervisionError(
+            {
+                field: _("At most {limit} characters (this has {length}).").format(
+                    limit=TEXT_MAX_LENGTH, length=len(text)
+                )
+            }
+        )
+    return text
+
+
 class SupervisionError(ValidationError):
     """A supervision action the rules do not allow, said to the user."""
 
@@ -118,7 +134,7 @@ def record_violation(
     _check(actor, unit, staff)
     if clause is None or clause.kind not in (ClauseKind.NORM, ClauseKind.PROHIBITION):
         raise SupervisionError({"clause": _("Name a norm (N-) or a prohibition (D-).")})
-    description = (description or "").strip()
+    description = _bounded((description or "").strip(), "description")
     if not description:
         raise SupervisionError({"description": _("Say what was found.")})
     if staff is not None and staff.unit_id != unit.pk:
@@ -154,7 +170,7 @@ def decide_accountability(
         raise SupervisionError({"staff": _("Name a staff member of the unit concerned.")})
     if measure not in AccountabilityMeasure.values:
         raise SupervisionError({"measure": _("Choose a measure.")})
-    reason = (reason or "").strip()
+    reason = _bounded((reason or "").strip(), "reason")
     if not reason:
         raise SupervisionError({"reason": _("Give the reasons for the decision.")})
     row = Accountability(
