@@ -16,7 +16,6 @@ shared cache when several processes serve the portal).
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
@@ -26,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from servicehall.catalogue.models import ServiceItemVersion
+from servicehall.lib.ratelimit import AddressLimit, client_address
 
 from . import actions
 from .forms import attach_error
@@ -41,25 +41,7 @@ TOO_MANY_SUBMISSIONS = _(
 )
 
 
-def _client(request) -> str:
-    # Behind a reverse proxy, REMOTE_ADDR must carry the client's address (see the README).
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _key(client: str) -> str:
-    return f"cases:apply:{client}"
-
-
-def _submissions_left(client: str) -> bool:
-    return (cache.get(_key(client)) or 0) < MAX_SUBMISSIONS
-
-
-def _count(client: str) -> None:
-    cache.add(_key(client), 0, timeout=SUBMIT_WINDOW)
-    try:
-        cache.incr(_key(client))
-    except ValueError:  # expired between add and incr
-        cache.set(_key(client), 1, timeout=SUBMIT_WINDOW)
+SUBMISSIONS = AddressLimit("cases-apply", MAX_SUBMISSIONS, SUBMIT_WINDOW)
 
 
 def apply_index(request):
@@ -89,8 +71,8 @@ def apply_item(request, code: str):
         form = ApplyForm(version=version, initial={"office": request.GET.get("office")})
         return render(request, "cases/apply.html", context | {"form": form})
     form = ApplyForm(request.POST, version=version)
-    client = _client(request)
-    if not _submissions_left(client):
+    client = client_address(request)
+    if SUBMISSIONS.refused(client):
         form.add_error(None, TOO_MANY_SUBMISSIONS)
         return render(request, "cases/apply.html", context | {"form": form}, status=429)
     if form.is_valid():
@@ -104,6 +86,6 @@ def apply_item(request, code: str):
         except ValidationError as error:
             attach_error(form, error)
         else:
-            _count(client)
+            SUBMISSIONS.count(client)
             return render(request, "cases/applied.html", {"case": case, "version": version})
     return render(request, "cases/apply.html", context | {"form": form})

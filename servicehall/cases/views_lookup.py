@@ -16,7 +16,6 @@ servers, point ``CACHES`` at a shared cache (Redis, the database) for the limit 
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from servicehall.lib.ratelimit import AddressLimit, client_address
 
 from .choices import Stage
 from .forms_lookup import LookupForm
@@ -43,27 +44,7 @@ TOO_MANY = _(
 )
 
 
-def _client(request) -> str:
-    # REMOTE_ADDR is the reverse proxy's address when one is in front; it must then pass
-    # the client's address on (see the README), or every client shares one count.
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _blocked(client: str) -> bool:
-    return cache.get(f"cases:lookup:block:{client}") is not None
-
-
-def _failed(client: str) -> None:
-    """Count a failed lookup; the count's window starts with the first failure."""
-    key = f"cases:lookup:fail:{client}"
-    cache.add(key, 0, timeout=WINDOW)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, failures := 1, timeout=WINDOW)
-    if failures >= MAX_FAILURES:
-        cache.set(f"cases:lookup:block:{client}", True, timeout=BLOCK)
-        cache.delete(key)
+LOOKUP_FAILURES = AddressLimit("cases-lookup", MAX_FAILURES, WINDOW, block=BLOCK)
 
 
 def progress(case: Case) -> dict:
@@ -85,14 +66,14 @@ def progress(case: Case) -> dict:
 
 def _look_up(request, form: LookupForm) -> tuple[dict | None, str | None, int]:
     """(progress, error, status) for a bound form; counts the failures."""
-    client = _client(request)
-    if _blocked(client):
+    client = client_address(request)
+    if LOOKUP_FAILURES.refused(client):
         return None, str(TOO_MANY), 429
     if not form.is_valid():
         return None, None, 400
     case = Case.objects.for_lookup(form.cleaned_data["number"], form.cleaned_data["last4"])
     if case is None:
-        _failed(client)
+        LOOKUP_FAILURES.count(client)
         return None, str(NOT_FOUND), 404
     return progress(case), None, 200
 

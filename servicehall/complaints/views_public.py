@@ -12,12 +12,13 @@ The counts live in Django's cache (per process with the default local-memory cac
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from servicehall.lib.ratelimit import AddressLimit, client_address
 
 from . import actions
 from .choices import Channel, Step
@@ -40,21 +41,8 @@ NOT_FOUND = _(
 TOO_MANY = _("Too many attempts failed from this connection. Please try again in 10 minutes.")
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _count(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
-def _submissions_left(client: str) -> bool:
-    return (cache.get(f"complaints:submit:{client}") or 0) < MAX_SUBMISSIONS
+SUBMISSIONS = AddressLimit("complaints-submit", MAX_SUBMISSIONS, SUBMIT_WINDOW)
+TRACK_FAILURES = AddressLimit("complaints-track", MAX_FAILURES, WINDOW, block=BLOCK)
 
 
 @never_cache
@@ -62,12 +50,12 @@ def _submissions_left(client: str) -> bool:
 def new(request):
     """The online form (网络投诉); anonymous allowed. The result page shows the tracking
     number and the secret code once; neither is put into a URL."""
-    client = _client(request)
+    client = client_address(request)
     if request.method == "GET":
         form = OnlineForm(initial={"kind": "complaint", "unit": request.GET.get("unit")})
         return render(request, "complaints/new.html", {"form": form})
     form = OnlineForm(request.POST)
-    if not _submissions_left(client):
+    if SUBMISSIONS.refused(client):
         form.add_error(None, TOO_MANY_SUBMISSIONS)
         return render(request, "complaints/new.html", {"form": form}, status=429)
     if form.is_valid():
@@ -83,7 +71,7 @@ def new(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            _count(f"complaints:submit:{client}", SUBMIT_WINDOW)
+            SUBMISSIONS.count(client)
             return render(
                 request, "complaints/submitted.html",
                 {"complaint": complaint, "code": code, "online": True},
@@ -132,8 +120,8 @@ def track(request):
         form = TrackForm(initial={"number": request.GET.get("number", "")[:40]})
         return render(request, "complaints/track.html", {"form": form})
     form = TrackForm(request.POST)
-    client = _client(request)
-    if cache.get(f"complaints:track:block:{client}") is not None:
+    client = client_address(request)
+    if TRACK_FAILURES.refused(client):
         form.add_error(None, TOO_MANY)
         return render(request, "complaints/track.html", {"form": form}, status=429)
     found = None
@@ -143,8 +131,6 @@ def track(request):
         if complaint is not None and complaint.matches_code(form.cleaned_data["code"]):
             found = progress(complaint)
         else:
-            if _count(f"complaints:track:fail:{client}", WINDOW) >= MAX_FAILURES:
-                cache.set(f"complaints:track:block:{client}", True, timeout=BLOCK)
-                cache.delete(f"complaints:track:fail:{client}")
+            TRACK_FAILURES.count(client)
             form.add_error(None, NOT_FOUND)
     return render(request, "complaints/track.html", {"form": form, "progress": found})
