@@ -30,7 +30,7 @@ from servicehall.catalogue.models import (
 )
 from servicehall.catalogue.numbering import draw_number
 from servicehall.ledger.actions import Subject, append
-from servicehall.ledger.canonical import timestamp
+from servicehall.ledger.canonical import optional_timestamp
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
 from servicehall.lib.idnumbers import InvalidIDNumber, normalize_id_number
@@ -90,10 +90,6 @@ for name, description, clauses in (
     register_event(name, 1, description, clauses)
 
 
-def _ts(moment) -> str | None:
-    return timestamp(moment) if moment is not None else None
-
-
 def case_state(row: Case) -> dict:
     """What every entry about a case records of it (``ledger verify`` compares)."""
     return {
@@ -118,16 +114,16 @@ def case_state(row: Case) -> dict:
         "not_applicable": sorted(row.materials_not_applicable.values_list("pk", flat=True)),
         "notices": sorted(row.notices.values_list("pk", flat=True)),
         "limit_days": row.limit_days,
-        "due_at": _ts(row.due_at),
-        "stage_due_at": _ts(row.stage_due_at),
-        "suspended_at": _ts(row.suspended_at),
+        "due_at": optional_timestamp(row.due_at),
+        "stage_due_at": optional_timestamp(row.stage_due_at),
+        "suspended_at": optional_timestamp(row.suspended_at),
         "suspended_days": row.suspended_days,
         # The refusal or completion notice's number, once drawn; absent before, so the
         # states recorded before numbers were drawn still match their rows.
         **({"decision_number": row.decision_number} if row.decision_number else {}),
         # An online application's acceptance deadline and the client's note: absent on
         # cases opened at the counter, so their recorded states still match.
-        **({"accept_due_at": _ts(row.accept_due_at)} if row.accept_due_at else {}),
+        **({"accept_due_at": optional_timestamp(row.accept_due_at)} if row.accept_due_at else {}),
         **({"client_note": row.client_note} if row.client_note else {}),
     }
 
@@ -149,7 +145,7 @@ def card_state(row: DeadlineCard) -> dict:
         "case": row.case_id,
         "stage": row.stage,
         "level": row.level,
-        "due_at": _ts(row.due_at),
+        "due_at": optional_timestamp(row.due_at),
         "recipients": [row.clerk_id, row.owner_id, row.head_id],
     }
 

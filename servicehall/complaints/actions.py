@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicehall.cases.personal import InvalidPhone, normalize_phone
 from servicehall.ledger.actions import Subject, append
-from servicehall.ledger.canonical import timestamp
+from servicehall.ledger.canonical import optional_timestamp
 from servicehall.ledger.choices import Channel as LedgerChannel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
 from servicehall.lib.idnumbers import InvalidIDNumber, normalize_id_number
@@ -76,10 +76,6 @@ class ComplaintError(ValidationError):
     """A complaint action that the rules or the complaint's step do not allow."""
 
 
-def _ts(moment) -> str | None:
-    return timestamp(moment) if moment is not None else None
-
-
 def complaint_state(row: Complaint) -> dict:
     """What every entry about a complaint records of it (``ledger verify`` compares)."""
     return {
@@ -93,17 +89,17 @@ def complaint_state(row: Complaint) -> dict:
         "staff_concerned": row.staff_concerned_id,
         "handler": row.handler_id,
         "step": row.step,
-        "step_due_at": _ts(row.step_due_at),
-        "step_warn_at": _ts(row.step_warn_at),
-        "received_at": _ts(row.received_at),
+        "step_due_at": optional_timestamp(row.step_due_at),
+        "step_warn_at": optional_timestamp(row.step_warn_at),
+        "received_at": optional_timestamp(row.received_at),
         "received_by": row.received_by_id,
-        "accepted_at": _ts(row.accepted_at),
-        "investigated_at": _ts(row.investigated_at),
+        "accepted_at": optional_timestamp(row.accepted_at),
+        "investigated_at": optional_timestamp(row.investigated_at),
         "finding": row.finding,
-        "handled_at": _ts(row.handled_at),
-        "replied_at": _ts(row.replied_at),
+        "handled_at": optional_timestamp(row.handled_at),
+        "replied_at": optional_timestamp(row.replied_at),
         "reply_method": row.reply_method,
-        "archived_at": _ts(row.archived_at),
+        "archived_at": optional_timestamp(row.archived_at),
         "referred_to_unit": row.referred_to_unit_id,
         "referred_to_name": row.referred_to_name,
         "last_actor": row.last_actor_id,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicehall.ledger.actions import Subject, append
-from servicehall.ledger.canonical import timestamp
+from servicehall.ledger.canonical import optional_timestamp
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
 from servicehall.org.choices import Role
 from servicehall.org.models import Unit, User, Window
@@ -30,7 +30,7 @@ def device_state(row: Device) -> dict:
         "window": row.window_id,
         "token_hash": row.token_hash,
         "created_by": row.created_by_id,
-        "revoked_at": timestamp(row.revoked_at) if row.revoked_at else None,
+        "revoked_at": optional_timestamp(row.revoked_at),
         "revoked_by": row.revoked_by_id,
     }
 

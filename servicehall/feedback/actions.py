@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicehall.ledger.actions import Subject, append
-from servicehall.ledger.canonical import timestamp
+from servicehall.ledger.canonical import optional_timestamp
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
-from servicehall.lib.fieldcrypto import cipher
+from servicehall.lib.fieldcrypto import text_digest
 from servicehall.lib.idnumbers import InvalidMobile, normalize_mobile
 from servicehall.org.calendar import calendar_for
 from servicehall.org.models import Unit
@@ -111,21 +111,6 @@ class FeedbackError(ValidationError):
     """An evaluation or rectification step that the rules refuse, in the user's language."""
 
 
-def _ts(value):
-    return timestamp(value) if value else None
-
-
-def _digest(column: str, key, text: str) -> str:
-    """A keyed digest of a free text, for the ledger (D-10), as the complaints keep theirs.
-
-    Clients and staff write names, phone and ID numbers into these texts, and the unit's
-    staff, its administrator and the supervisors read the ledger: it vouches for the text
-    (``ledger verify`` finds it changed) without holding it. Salted with the column and the
-    row, so equal texts of two rows do not show as equal; empty stays empty.
-    """
-    return cipher().blind_index(f"{column}:{key}\x1f{text}") if text else ""
-
-
 RECTIFICATION_TEXTS = (
     "contact_note", "findings", "measures", "appeal_reason", "appeal_note", "follow_up_note",
 )  # fmt: skip
@@ -148,13 +133,13 @@ def rating_state(row: Rating) -> dict:
         "level": row.level,
         "dimensions": dict(sorted(row.dimensions.items())),
         "reasons": list(row.reasons),
-        "comment_digest": _digest("feedback.rating.comment", row.ref, row.comment),
+        "comment_digest": text_digest("feedback.rating.comment", row.ref, row.comment),
         "contact_phone": bool(row.contact_phone_token),
         "channel": row.channel,
         "device": row.device_id,
-        "rated_at": _ts(row.rated_at),
+        "rated_at": optional_timestamp(row.rated_at),
         "status": row.status,
-        "set_aside_at": _ts(row.set_aside_at),
+        "set_aside_at": optional_timestamp(row.set_aside_at),
     }
 
 
@@ -162,7 +147,9 @@ def rectification_state(row: Rectification) -> dict:
     """What every entry about a rectification records of it; its texts as keyed digests
     (D-10)."""
     digests = {
-        f"{field}_digest": _digest(f"feedback.rectification.{field}", row.pk, getattr(row, field))
+        f"{field}_digest": text_digest(
+            f"feedback.rectification.{field}", row.pk, getattr(row, field)
+        )
         for field in RECTIFICATION_TEXTS
     }
     return {
@@ -171,20 +158,20 @@ def rectification_state(row: Rectification) -> dict:
         "assignee": row.assignee_id,
         "round": row.round,
         "status": row.status,
-        "opened_at": _ts(row.opened_at),
-        "round_started_at": _ts(row.round_started_at),
-        "due_at": _ts(row.due_at),
-        "warn_at": _ts(row.warn_at),
-        "contacted_at": _ts(row.contacted_at),
+        "opened_at": optional_timestamp(row.opened_at),
+        "round_started_at": optional_timestamp(row.round_started_at),
+        "due_at": optional_timestamp(row.due_at),
+        "warn_at": optional_timestamp(row.warn_at),
+        "contacted_at": optional_timestamp(row.contacted_at),
         "classification": row.classification,
-        "measures_at": _ts(row.measures_at),
-        "appealed_at": _ts(row.appealed_at),
+        "measures_at": optional_timestamp(row.measures_at),
+        "appealed_at": optional_timestamp(row.appealed_at),
         "appeal_decision": row.appeal_decision,
         "appeal_decided_by": row.appeal_decided_by_id,
-        "appeal_decided_at": _ts(row.appeal_decided_at),
-        "follow_up_at": _ts(row.follow_up_at),
+        "appeal_decided_at": optional_timestamp(row.appeal_decided_at),
+        "follow_up_at": optional_timestamp(row.follow_up_at),
         "client_satisfied": row.client_satisfied,
-        "closed_at": _ts(row.closed_at),
+        "closed_at": optional_timestamp(row.closed_at),
         "contacted_by": row.contacted_by_id,
         "classified_by": row.classified_by_id,
         "measures_by": row.measures_by_id,
@@ -199,27 +186,27 @@ def round_state(row: RectificationRound) -> dict:
     digests (D-10), so ``ledger verify`` finds one changed without the ledger holding it."""
     column = "feedback.rectificationround.{}".format
     digests = {
-        f"{field}_digest": _digest(column(field), row.pk, getattr(row, field))
+        f"{field}_digest": text_digest(column(field), row.pk, getattr(row, field))
         for field in RECTIFICATION_TEXTS
     }
     return {
         "unit": row.unit_id,
         "rectification": row.rectification_id,
         "round": row.round,
-        "started_at": _ts(row.started_at),
-        "due_at": _ts(row.due_at),
-        "contacted_at": _ts(row.contacted_at),
+        "started_at": optional_timestamp(row.started_at),
+        "due_at": optional_timestamp(row.due_at),
+        "contacted_at": optional_timestamp(row.contacted_at),
         "contacted_by": row.contacted_by_id,
         "classification": row.classification,
         "classified_by": row.classified_by_id,
-        "measures_at": _ts(row.measures_at),
+        "measures_at": optional_timestamp(row.measures_at),
         "measures_by": row.measures_by_id,
-        "appealed_at": _ts(row.appealed_at),
+        "appealed_at": optional_timestamp(row.appealed_at),
         "appealed_by": row.appealed_by_id,
         "appeal_decision": row.appeal_decision,
-        "appeal_decided_at": _ts(row.appeal_decided_at),
+        "appeal_decided_at": optional_timestamp(row.appeal_decided_at),
         "appeal_decided_by": row.appeal_decided_by_id,
-        "follow_up_at": _ts(row.follow_up_at),
+        "follow_up_at": optional_timestamp(row.follow_up_at),
         "follow_up_by": row.follow_up_by_id,
         "client_satisfied": row.client_satisfied,
         **digests,
@@ -232,8 +219,8 @@ def notice_state(row: RectificationNotice) -> dict:
         "rectification": row.rectification_id,
         "round": row.round,
         "level": row.level,
-        "issued_at": _ts(row.issued_at),
-        "due_at": _ts(row.due_at),
+        "issued_at": optional_timestamp(row.issued_at),
+        "due_at": optional_timestamp(row.due_at),
         "assignee": row.assignee_id,
         "head": row.head_id,
     }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicehall.org.choices import Role
 
-from .canonical import canonical_json, check_header, entry_bytes, timestamp
+from .canonical import canonical_json, check_header, entry_bytes, optional_timestamp
 from .choices import AccessPurpose, Channel, ExportStatus
 from .merkle import Hasher
 from .models import ExportRequest, LedgerEntry, LedgerHead
@@ -190,8 +190,8 @@ def export_state(row: ExportRequest) -> dict:
         "status": row.status,
         "decided_by": row.decided_by_id,
         "decision_reason": row.decision_reason,
-        "expires_at": timestamp(row.expires_at) if row.expires_at else None,
-        "used_at": timestamp(row.used_at) if row.used_at else None,
+        "expires_at": optional_timestamp(row.expires_at),
+        "used_at": optional_timestamp(row.used_at),
     }
 
 

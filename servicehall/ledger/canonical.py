@@ -48,6 +48,11 @@ def timestamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def optional_timestamp(moment: dt.datetime | None) -> str | None:
+    """``timestamp`` of a moment that may not have come yet (``None`` stays ``None``)."""
+    return None if moment is None else timestamp(moment)
+
+
 def entry_bytes(
     *,
     unit_id: int,

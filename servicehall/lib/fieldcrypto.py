@@ -26,3 +26,12 @@ def cipher() -> FieldCipher:
 def id_number_index(normalized: str) -> str:
     """The blind index of a normalised ID number (``idnumbers.normalize_id_number``)."""
     return cipher().blind_index(normalized)
+
+
+def text_digest(column: str, key, text: str) -> str:
+    """A keyed digest of a free text, for the ledger (D-10): clients and staff write names,
+    phone and ID numbers into these texts, and staff who may not see them read the ledger.
+    The ledger vouches for the text (``ledger verify`` finds it changed) without holding it.
+    Salted with the column and the row's ``key``, so equal texts of two rows do not show as
+    equal; empty stays empty."""
+    return cipher().blind_index(f"{column}:{key}\x1f{text}") if text else ""

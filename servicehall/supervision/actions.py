@@ -22,7 +22,7 @@ from servicehall.ledger.registry import (
     register_reconciler,
     subject_type_of,
 )
-from servicehall.lib.fieldcrypto import cipher
+from servicehall.lib.fieldcrypto import text_digest
 from servicehall.norms.choices import ClauseKind
 from servicehall.org.choices import Role
 
@@ -63,20 +63,15 @@ class SupervisionError(ValidationError):
     """A supervision action the rules do not allow, said to the user."""
 
 
-def _digest(column: str, key, text: str) -> str:
-    """A keyed digest of a free text, for the ledger (D-10), as the complaints keep theirs:
-    a description quotes the client's complaint, names included, and staff who may not see
-    it read the ledger. Salted with the column and the row; empty stays empty."""
-    return cipher().blind_index(f"{column}:{key}\x1f{text}") if text else ""
-
-
 def violation_state(row: Violation) -> dict:
     """What every entry about a violation records of it; the description as its digest."""
     return {
         "unit": row.unit_id,
         "clause": row.clause.code,
         "staff": row.staff_id,
-        "description_digest": _digest("supervision.violation.description", row.pk, row.description),
+        "description_digest": text_digest(
+            "supervision.violation.description", row.pk, row.description
+        ),
         "source_type": row.source_type,
         "source_id": row.source_id,
         "source_ref": row.source_ref,
@@ -92,7 +87,7 @@ def accountability_state(row: Accountability) -> dict:
         "violation": row.violation_id,
         "staff": row.staff_id,
         "measure": row.measure,
-        "reason_digest": _digest("supervision.accountability.reason", row.pk, row.reason),
+        "reason_digest": text_digest("supervision.accountability.reason", row.pk, row.reason),
         "decided_by": row.decided_by_id,
         "decision_body": row.decision_body,
         "decided_at": timestamp(row.decided_at),
