@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from servicehall.lib.months import month_bounds
+
 from .choices import OPEN_STEPS, Step
 from .models import Complaint
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    """The first moment of the month and of the next, in the current (China's) time zone."""
-    zone = timezone.get_current_timezone()
-    start = dt.datetime(year, month, 1, tzinfo=zone)
-    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return start, following
 
 
 def _counted(unit_ids, year: int, month: int, now):

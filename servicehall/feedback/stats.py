@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
+
+from servicehall.lib.months import month_bounds
 
 from .choices import GOOD_FROM, RatingStatus, RectificationStatus
 from .models import Rating
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    """The month's first moment and the next month's, in the site's time zone."""
-    tz = timezone.get_current_timezone()
-    start = dt.datetime(year, month, 1, tzinfo=tz)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    return start, end
 
 
 def good_share(good: int, total: int) -> Decimal | None:
