@@ -87,101 +87,15 @@ class ItemPickForm(forms.Form):
         self.fields["version"].queryset = current_versions()
 
 
-class OpenCaseForm(forms.Form):
-    """Step two: the applicant, the materials and what the clerk decides (N-5.3, N-5.6c)."""
+class DecisionForm(forms.Form):
+    """What the clerk decides at acceptance (N-5.3): the materials received from the item's
+    list, the conditional ones that do not apply, green channel, agent, and the fields of the
+    three decisions: accept, ask for corrections with the one-time notice (N-5.6c), or do not
+    accept with the rule and an explanation (N-2.1)."""
 
-    kind = forms.ChoiceField(
-        label=_("Applicant"), choices=ApplicantKind.choices, widget=forms.RadioSelect,
-        initial=ApplicantKind.PERSON,
-    )  # fmt: skip
-    name = forms.CharField(label=_("Name (person or employer)"), max_length=100)
-    id_number = forms.CharField(
-        label=_("ID number or unified social credit code"), max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )  # fmt: skip
-    phone = forms.CharField(
-        label=_("Phone number (optional)"), max_length=24, required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )  # fmt: skip
-    channel = forms.ChoiceField(label=_("Channel"), choices=())
     materials = forms.MultipleChoiceField(
         label=_("Materials received"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    not_applicable = forms.MultipleChoiceField(
-        label=_("Materials that do not apply to this client"), required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-    green_reason = forms.ChoiceField(
-        label=_("Green channel (N-5.4)"), required=False,
-        choices=[("", _("No green channel"))] + GreenReason.choices,
-    )  # fmt: skip
-    agent = StaffChoiceField(
-        label=_("Agent carrying the case for the client (全程代理, N-5.6b, optional)"),
-        queryset=User.objects.none(), required=False, empty_label=_("No agent"),
-    )  # fmt: skip
-    return_place = forms.CharField(
-        label=_("Where the client comes back with the materials"), max_length=200,
-        required=False,
-    )  # fmt: skip
-    notes = forms.CharField(
-        label=_("Notes on the one-time notice"), required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
-    )  # fmt: skip
-    rule = forms.CharField(label=_("Rule the refusal rests on"), max_length=300, required=False)
-    explanation = forms.CharField(
-        label=_("Explanation to the client"), required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
-    )  # fmt: skip
-
-    DECISIONS = ("accept", "correct", "refuse")
-
-    def __init__(self, *args, user, version: ServiceItemVersion, ticket=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.version = version
-        self.ticket = ticket
-        self.listed = list(version.materials.order_by("order", "pk"))
-        self.fields["materials"].choices = _material_choices(self.listed)
-        # Only a conditional material may not apply to a client (N-5.6c): a required one
-        # is received or missing, and a missing one goes on the one-time notice.
-        self.fields["not_applicable"].choices = _material_choices(
-            [material for material in self.listed if material.is_conditional]
-        )
-        if ticket is not None:
-            self.fields["channel"].choices = [(ServiceChannel.ONSITE, ServiceChannel.ONSITE.label)]
-            self.fields["channel"].initial = ServiceChannel.ONSITE
-            self.fields["green_reason"].initial = ticket.green_reason
-        else:
-            self.fields["channel"].choices = [
-                (code, ServiceChannel(code).label)
-                for code in ServiceChannel.values
-                if code in version.channels
-            ]
-        self.fields["agent"].queryset = colleagues(user)
-
-    def applicant(self) -> ApplicantDetails:
-        data = self.cleaned_data
-        return ApplicantDetails(
-            kind=data["kind"], name=data["name"], id_number=data["id_number"],
-            phone=data["phone"],
-        )  # fmt: skip
-
-    def received(self) -> list[Material]:
-        return _picked(self.listed, self.cleaned_data["materials"])
-
-    def spared(self) -> list[Material]:
-        return _picked(self.listed, self.cleaned_data["not_applicable"])
-
-
-class TakeForm(forms.Form):
-    """A clerk takes an application submitted online (N-5.3, N-5.6a): the materials
-    actually received (the originals checked), and the decision: accept, ask for
-    corrections with the one-time notice (N-5.6c), or do not accept with the rule and an
-    explanation (N-2.1). The client's declaration is the starting point, not the record."""
-
-    materials = forms.MultipleChoiceField(
-        label=_("Materials received (originals checked)"), required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
     not_applicable = forms.MultipleChoiceField(
         label=_("Materials that do not apply to this client"), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -214,6 +128,8 @@ class TakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.listed = listed
         self.fields["materials"].choices = _material_choices(listed)
+        # Only a conditional material may not apply to a client (N-5.6c): a required one
+        # is received or missing, and a missing one goes on the one-time notice.
         self.fields["not_applicable"].choices = _material_choices(
             [material for material in listed if material.is_conditional]
         )
@@ -224,6 +140,61 @@ class TakeForm(forms.Form):
 
     def spared(self) -> list[Material]:
         return _picked(self.listed, self.cleaned_data["not_applicable"])
+
+
+class OpenCaseForm(DecisionForm):
+    """Step two of opening a case at the counter: the applicant and the channel, then the
+    decision."""
+
+    kind = forms.ChoiceField(
+        label=_("Applicant"), choices=ApplicantKind.choices, widget=forms.RadioSelect,
+        initial=ApplicantKind.PERSON,
+    )  # fmt: skip
+    name = forms.CharField(label=_("Name (person or employer)"), max_length=100)
+    id_number = forms.CharField(
+        label=_("ID number or unified social credit code"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    phone = forms.CharField(
+        label=_("Phone number (optional)"), max_length=24, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    channel = forms.ChoiceField(label=_("Channel"), choices=())
+
+    def __init__(self, *args, user, version: ServiceItemVersion, ticket=None, **kwargs):
+        super().__init__(
+            *args, user=user, listed=list(version.materials.order_by("order", "pk")), **kwargs
+        )
+        self.version = version
+        self.ticket = ticket
+        if ticket is not None:
+            self.fields["channel"].choices = [(ServiceChannel.ONSITE, ServiceChannel.ONSITE.label)]
+            self.fields["channel"].initial = ServiceChannel.ONSITE
+            self.fields["green_reason"].initial = ticket.green_reason
+        else:
+            self.fields["channel"].choices = [
+                (code, ServiceChannel(code).label)
+                for code in ServiceChannel.values
+                if code in version.channels
+            ]
+
+    def applicant(self) -> ApplicantDetails:
+        data = self.cleaned_data
+        return ApplicantDetails(
+            kind=data["kind"], name=data["name"], id_number=data["id_number"],
+            phone=data["phone"],
+        )  # fmt: skip
+
+
+class TakeForm(DecisionForm):
+    """A clerk takes an application submitted online (N-5.3, N-5.6a): the materials
+    actually received (the originals checked), then the decision. The client's declaration
+    is the starting point, not the record."""
+
+    materials = forms.MultipleChoiceField(
+        label=_("Materials received (originals checked)"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
 
 
 class EscalateForm(forms.Form):
