@@ -123,6 +123,27 @@ def _describe(options: argparse.Namespace) -> str:
     )
 
 
+def run_alone(title: str, bench, options) -> int:
+    """Run one benchmark module by itself (``python -m servicehall.bench.<module>``): a
+    throwaway database, migrated, then ``bench(options)`` and its table; 1 on a failure."""
+    started = time.perf_counter()
+    with throwaway_database(options.postgres):
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connection, connections
+
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            print(f"ServiceHall {title} on {connection.vendor}, {os.cpu_count()} CPUs", flush=True)
+            results = bench(options)
+        finally:
+            connections.close_all()
+    print()
+    print(format_table(results))
+    print(f"\nTotal {time.perf_counter() - started:.0f} s.")
+    return 1 if any(result.failures for result in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     started = time.perf_counter()

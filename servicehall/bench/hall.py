@@ -551,8 +551,7 @@ RUN_ORDER = ("display",)
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m servicehall.bench.hall [--postgres]``."""
-    from . import format_table, setup_django
-    from .__main__ import throwaway_database
+    from .__main__ import run_alone
 
     parser = argparse.ArgumentParser(
         prog="python -m servicehall.bench.hall",
@@ -562,23 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres", action="store_true", help="use a throwaway PostgreSQL database"
     )
     options = parser.parse_args(argv)
-    started = time.perf_counter()
-    with throwaway_database(options.postgres):
-        setup_django()
-        from django.core.management import call_command
-        from django.db import connection, connections
-
-        try:
-            call_command("migrate", interactive=False, verbosity=0)
-            print(f"ServiceHall display benchmark on {connection.vendor}, "
-                  f"{os.cpu_count()} CPUs", flush=True)  # fmt: skip
-            results = bench_display(options)
-        finally:
-            connections.close_all()
-    print()
-    print(format_table(results))
-    print(f"\nTotal {time.perf_counter() - started:.0f} s.")
-    return 1 if any(result.failures for result in results) else 0
+    return run_alone("display benchmark", bench_display, options)
 
 
 if __name__ == "__main__":

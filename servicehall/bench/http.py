@@ -533,26 +533,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import format_table, setup_django
-    from .__main__ import throwaway_database
+    from .__main__ import run_alone
 
-    options = parse_args(argv)
-    started = time.perf_counter()
-    with throwaway_database(options.postgres):
-        setup_django()
-        from django.core.management import call_command
-        from django.db import connection, connections
-
-        try:
-            call_command("migrate", interactive=False, verbosity=0)
-            print(f"ServiceHall HTTP benchmark on {connection.vendor}", flush=True)
-            results = bench_http(options)
-        finally:
-            connections.close_all()
-    print()
-    print(format_table(results))
-    print(f"\nTotal {time.perf_counter() - started:.0f} s.")
-    return 1 if any(result.failures for result in results) else 0
+    return run_alone("HTTP benchmark", bench_http, parse_args(argv))
 
 
 if __name__ == "__main__":
