@@ -34,6 +34,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from servicehall.ledger.models import LedgerEntry
 from servicehall.ledger.personal import log_full_view
+from servicehall.norms.phrases import Prompt, prompts
 from servicehall.org.calendar import calendar_for
 
 from . import actions, deadlines
@@ -176,6 +177,31 @@ def _forms(request, case: Case, listed, missing) -> dict:
     return forms
 
 
+def _prompts(case: Case, missing: list, power) -> list[Prompt]:
+    """The standard phrases (附件3) for where the case stands, to say to the client."""
+    wanted: list[tuple[str, str, dict]] = []
+    if case.stage == Stage.CORRECTION and missing:
+        names = "、".join(material.name for material in missing)
+        moment = _("Corrections asked: everything missing, told at once (N-5.6c).")
+        wanted.append(("P-W19", moment, {"materials": names}))
+    if case.stage in RUNNING_STAGES and case.promised_date:
+        wanted.append(("P-W14", _("Accepted: hand back the originals with the receipt."), {}))
+        promised = case.promised_date
+        wanted.append(
+            ("P-W16", _("Tell the client the promised completion date (N-5.6d)."),
+             {"month": str(promised.month), "day": str(promised.day)})
+        )  # fmt: skip
+    if case.stage == Stage.COMPLETED_APPROVED:
+        wanted.append(("P-W13", _("Completed: let the client check the result."), {}))
+    # With the client at the counter (bringing materials, or taking an online application):
+    # a clerk beyond their post asks the head on duty while the client waits.
+    client_here = case.stage in (Stage.CORRECTION, Stage.SUBMITTED)
+    if client_here and power is not None and not power.may_act:
+        moment = _("Beyond your post: the client waits while you ask the head on duty (N-3.4).")
+        wanted.append(("P-W12", moment, {}))
+    return prompts(wanted)
+
+
 def case_context(request, case: Case, *, bound: tuple[str, object] | None = None) -> dict:
     user = request.user
     now = timezone.now()
@@ -234,6 +260,7 @@ def case_context(request, case: Case, *, bound: tuple[str, object] | None = None
         "is_head": is_head(user),
         "full_view_form": FullViewForm() if is_head(user) else None,
         "receipt": case.accepted_at is not None,
+        "prompts": _prompts(case, missing, power),
     }
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from servicehall.catalogue.choices import ServiceChannel
+from servicehall.norms.phrases import prompts
 from servicehall.org.choices import CaseStage
 from servicehall.queueing.choices import TicketStatus
 from servicehall.queueing.models import Ticket
@@ -155,6 +156,9 @@ def open_case(request):
         "escalate_form": EscalateForm(),
         "query": _query(ticket, version, channel),
         "materials": form.listed,
+        "prompts": prompts(
+            [("P-W04", _("Before entering the applicant: ask for the ID document."), {})]
+        ),
     }
     return render(request, "cases/open.html", context, status=200)
 

@@ -9,7 +9,6 @@ Nothing here writes a hall row itself.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import segno
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from servicehall.norms.models import Clause
+from servicehall.norms.phrases import Prompt, prompts
 from servicehall.org.choices import UNIT_STAFF_ROLES, UnitKind
 from servicehall.org.models import DutyAssignment, Unit, Window
 
@@ -93,15 +93,6 @@ def _minutes(delta: dt.timedelta) -> int:
 # --- the counter desk ---------------------------------------------------------------------
 
 
-@dataclass
-class Prompt:
-    """A phrase to say now (attachment 3), with its id and the moment it is for."""
-
-    code: str
-    text: str
-    moment: str
-
-
 def _next_waiting(window: Window, day: dt.date) -> tuple[list[Ticket], int]:
     """The tickets this window calls next, in calling order (the pools ``call_next`` takes)."""
     shown: list[Ticket] = []
@@ -139,14 +130,7 @@ def _prompts(
         wanted.append(("P-W01", _("The client you called arrives: greet them."), {}))
     if current is not None and current.status == TicketStatus.SERVING:
         wanted.append(("P-W09", _("When you need a moment during the service."), {}))
-    if not wanted:
-        return []
-    clauses = {c.code: c for c in Clause.objects.filter(code__in=[w[0] for w in wanted])}
-    return [
-        Prompt(code, clauses[code].fill(**blanks), moment)
-        for code, moment, blanks in wanted
-        if code in clauses
-    ]
+    return prompts(wanted)
 
 
 def _after(request, window: Window):
