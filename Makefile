@@ -12,17 +12,19 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/servicehall
 
 .PHONY: demo test install system-deps lint check pytest pytest-pg bench serve messages clean
 
-$(STAMP): pyproject.toml
+# The system packages first: the C extension of ``ledger verify`` is compiled here (setup.py).
+$(STAMP): pyproject.toml setup.py servicehall/ledger/_fastverify.c | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) system-deps
+install: system-deps $(STAMP)
 
 # Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests,
 # poppler-utils to read PDFs back in the tests, espeak-ng for the spoken calls, sox to
-# check their audio, zbar-tools to read the receipts' QR codes back.
+# check their audio, zbar-tools to read the receipts' QR codes back; gcc and the headers
+# of Python, SQLite and OpenSSL to build the C scanner of ``ledger verify`` (setup.py).
 # Installed only where this machine allows it (root with apt-get); otherwise a note.
 system-deps:
 	@missing=""; \
@@ -33,6 +35,11 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	test -f /usr/include/sqlite3.h || missing="$$missing libsqlite3-dev"; \
+	test -f /usr/include/openssl/sha.h || missing="$$missing libssl-dev"; \
+	$(PYTHON) -c "import os, sysconfig; os.stat(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" 2>/dev/null \
+	  || missing="$$missing python3-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
