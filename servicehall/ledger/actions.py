@@ -55,17 +55,38 @@ class Subject:
         return cls(subject_type_of(row), str(row.pk))
 
 
+# Every action appends, so the append is three plain statements written once (the ORM
+# spent 0.5 ms building and compiling them, the database a tenth of that running them):
+# read the locked head, insert the entry, move the head.
+_HEAD_SQL = "SELECT seq, head_hash FROM ledger_ledgerhead WHERE unit_id = %s"
+_MOVE_HEAD_SQL = "UPDATE ledger_ledgerhead SET seq = %s, head_hash = %s WHERE unit_id = %s"
+_ENTRY_COLUMNS = (
+    "unit_id", "seq", "at", "actor_id", "actor_staff_no", "channel", "event_type",
+    "event_version", "subject_type", "subject_id", "corrects_seq", "payload", "prev_hash",
+    "entry_hash",
+)  # fmt: skip
+_INSERT_ENTRY_SQL = (
+    f"INSERT INTO ledger_ledgerentry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 - fixed names
+    f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))}) RETURNING id"
+)
+
+
 def _locked_head(unit_id: int) -> LedgerHead:
     # The head row is created once per unit; ignore_conflicts keeps two first appends
-    # from racing into an IntegrityError. select_for_update serialises appends on
-    # PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock.
-    head = LedgerHead.objects.select_for_update().filter(unit_id=unit_id).first()
-    if head is not None:
-        return head
-    # The insert only on a unit's first append: on PostgreSQL an INSERT ... ON CONFLICT on
-    # every append cost 12-40 % of append throughput.
-    LedgerHead.objects.bulk_create([LedgerHead(unit_id=unit_id)], ignore_conflicts=True)
-    return LedgerHead.objects.select_for_update().get(unit_id=unit_id)
+    # from racing into an IntegrityError. FOR UPDATE serialises appends on PostgreSQL;
+    # SQLite's IMMEDIATE transactions already hold the write lock (and SQLite has no
+    # FOR UPDATE).
+    sql = _HEAD_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unit_id])
+        row = cursor.fetchone()
+        if row is None:
+            # The insert only on a unit's first append: on PostgreSQL an INSERT ... ON
+            # CONFLICT on every append cost 12-40 % of append throughput.
+            LedgerHead.objects.bulk_create([LedgerHead(unit_id=unit_id)], ignore_conflicts=True)
+            cursor.execute(sql, [unit_id])
+            row = cursor.fetchone()
+    return LedgerHead.from_db(connection.alias, None, [unit_id, *row])
 
 
 def append(
@@ -110,9 +131,19 @@ def append(
         prev_hash=head.head_hash,
     )
     entry.entry_hash = hasher().hash_leaf(bytes_of(entry)).hex()
-    entry.save(force_insert=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_ENTRY_SQL,
+            [
+                unit_id, entry.seq, connection.ops.adapt_datetimefield_value(entry.at),
+                entry.actor_id, staff_no, channel, spec.name, spec.version, subject.type,
+                subject.id, corrects_seq, payload_text, entry.prev_hash, entry.entry_hash,
+            ],
+        )  # fmt: skip
+        entry.pk = cursor.fetchone()[0]
+        cursor.execute(_MOVE_HEAD_SQL, [entry.seq, entry.entry_hash, unit_id])
+    entry._state.adding, entry._state.db = False, connection.alias
     head.seq, head.head_hash = entry.seq, entry.entry_hash
-    head.save(update_fields=["seq", "head_hash"])
     return entry
 
 

@@ -8,7 +8,8 @@ import json
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,30 @@ def test_append_numbers_entries_from_one_and_links_each_to_the_previous(world, t
         assert entry.entry_hash == hasher().hash_leaf(bytes_of(entry)).hex()
     head = LedgerHead.objects.get(unit=world.office)
     assert (head.seq, head.head_hash) == (5, chain[-1].entry_hash)
+    assert verify_unit(world.office.pk, Summary()) is None
+
+
+def test_an_append_is_three_statements_and_returns_the_stored_entry(world, test_event):
+    _append(world.office, test_event)  # the unit's head row exists from here on
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        entry = append(
+            unit=world.office, event=test_event, subject=NOTE, payload={"n": 1},
+            channel=Channel.SYSTEM,
+        )  # fmt: skip
+    statements = [q["sql"] for q in queries.captured_queries if "ledger_" in q["sql"]]
+
+    # Read the locked head, insert the entry, move the head.
+    assert len(statements) == 3
+    if connection.vendor == "postgresql":
+        assert statements[0].endswith("FOR UPDATE")
+    stored = LedgerEntry.objects.get(pk=entry.pk)
+    assert [getattr(stored, f.attname) for f in LedgerEntry._meta.concrete_fields] == [
+        getattr(entry, f.attname) for f in LedgerEntry._meta.concrete_fields
+    ]
+    assert not entry._state.adding
+    head = LedgerHead.objects.get(unit=world.office)
+    assert (head.seq, head.head_hash) == (2, entry.entry_hash)
     assert verify_unit(world.office.pk, Summary()) is None
 
 
