@@ -83,6 +83,23 @@ static int add_text(Buffer *buffer, sqlite3_stmt *statement, int column) {
     return buffer_add(buffer, text, (size_t)sqlite3_column_bytes(statement, column));
 }
 
+/* An integer column in decimal, as str() writes it (SQLite's own conversion cost more
+   than this); a value of another type as its text. */
+static int add_number(Buffer *buffer, sqlite3_stmt *statement, int column) {
+    if (sqlite3_column_type(statement, column) != SQLITE_INTEGER)
+        return add_text(buffer, statement, column);
+    long long value = sqlite3_column_int64(statement, column);
+    char digits[24];
+    int start = sizeof digits;
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[--start] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0) digits[--start] = '-';
+    return buffer_add(buffer, digits + start, sizeof digits - (size_t)start);
+}
+
 static void sha256(const unsigned char *data, size_t size, unsigned char *hash) {
     SHA256_CTX context;
     SHA256_Init(&context);
@@ -107,7 +124,7 @@ static int build_entry(Buffer *buffer, sqlite3_stmt *row, const char *unit, size
     buffer->size = 0;
     if (buffer_byte(buffer, 0) < 0 || buffer_add(buffer, FORMAT_LINE, sizeof FORMAT_LINE - 1) < 0
         || buffer_add(buffer, unit, unit_size) < 0 || buffer_byte(buffer, '\n') < 0
-        || add_text(buffer, row, C_SEQ) < 0 || buffer_byte(buffer, '\n') < 0)
+        || add_number(buffer, row, C_SEQ) < 0 || buffer_byte(buffer, '\n') < 0)
         return -1;
     const unsigned char *at = sqlite3_column_text(row, C_AT);
     int at_size = sqlite3_column_bytes(row, C_AT);
@@ -118,12 +135,12 @@ static int build_entry(Buffer *buffer, sqlite3_stmt *row, const char *unit, size
     if (buffer_add(buffer, "Z\n", 2) < 0 || add_text(buffer, row, C_STAFF) < 0
         || buffer_byte(buffer, '\n') < 0 || add_text(buffer, row, C_CHANNEL) < 0
         || buffer_byte(buffer, '\n') < 0 || add_text(buffer, row, C_EVENT) < 0
-        || buffer_byte(buffer, '@') < 0 || add_text(buffer, row, C_VERSION) < 0
+        || buffer_byte(buffer, '@') < 0 || add_number(buffer, row, C_VERSION) < 0
         || buffer_byte(buffer, '\n') < 0 || add_text(buffer, row, C_STYPE) < 0
         || buffer_byte(buffer, ':') < 0 || add_text(buffer, row, C_SID) < 0
         || buffer_byte(buffer, '\n') < 0)
         return -1;
-    if (sqlite3_column_type(row, C_CORRECTS) != SQLITE_NULL && add_text(buffer, row, C_CORRECTS) < 0)
+    if (sqlite3_column_type(row, C_CORRECTS) != SQLITE_NULL && add_number(buffer, row, C_CORRECTS) < 0)
         return -1;
     if (buffer_byte(buffer, '\n') < 0 || add_text(buffer, row, C_PREV) < 0
         || buffer_byte(buffer, '\n') < 0 || add_text(buffer, row, C_PAYLOAD) < 0)
