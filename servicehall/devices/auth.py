@@ -17,11 +17,14 @@ import json
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
+from servicehall.lib import rows
+from servicehall.org.models import Window
 from servicehall.queueing.actions import HallError
 
 from .models import Device, hash_token
@@ -61,6 +64,32 @@ def error_response(status: int, code: str, message, fields: dict | None = None) 
     return json_response(body, status)
 
 
+@functools.cache
+def _device_sql() -> str:
+    # Every request of a device runs this, so it is one statement written once: the ORM
+    # took 0.5 ms to build and compile it, SQLite 0.03 ms to run it. The device and its
+    # window (select_related); revoked_at is read on every request, so a revocation
+    # refuses the very next one.
+    return (
+        f"SELECT {rows.columns(Device, 'd')}, {rows.columns(Window, 'w')} "  # noqa: S608
+        "FROM devices_device d LEFT JOIN org_window w ON w.id = d.window_id "
+        "WHERE d.token_hash = %s AND d.revoked_at IS NULL"
+    )
+
+
+def _active_device(token: str) -> Device | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_device_sql(), [hash_token(token)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = rows.width(Device)
+    device = rows.instance(Device, row[:split])
+    window = rows.instance(Window, row[split:]) if device.window_id is not None else None
+    Device._meta.get_field("window").set_cached_value(device, window)
+    return device
+
+
 def authenticate(request: HttpRequest) -> Device:
     """The active device whose token the request carries, or Unauthorized."""
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
@@ -68,11 +97,7 @@ def authenticate(request: HttpRequest) -> Device:
         raise Unauthorized(
             _("Authenticate with the device's token: Authorization: Bearer <token>.")
         )
-    device = (
-        Device.objects.select_related("window")
-        .filter(token_hash=hash_token(token.strip()), revoked_at__isnull=True)
-        .first()
-    )
+    device = _active_device(token.strip())
     if device is None:
         raise Unauthorized(
             _("This device token is unknown or has been revoked."), invalid_token=True

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.test import Client
+import pytest
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from servicehall.devices.actions import revoke_device
+from servicehall.devices.auth import Unauthorized, authenticate
 from servicehall.devices.models import Device
 from servicehall.queueing.models import Ticket
 from servicehall.testing import log_in
@@ -125,3 +128,38 @@ def test_the_wrong_method_is_refused_with_405(client, hall):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert response.json()["error"] == "method_not_allowed"
+
+
+def test_a_device_and_its_window_are_read_in_one_statement(hall, django_assert_num_queries):
+    terminal = hall.devices["terminal"]
+    Device.objects.filter(pk=terminal.pk).update(last_seen_at=timezone.now())
+    request = RequestFactory().get(
+        "/", headers={"Authorization": f"Bearer {hall.token('terminal')}"}
+    )
+
+    with django_assert_num_queries(1):
+        device = authenticate(request)
+        assert (device.pk, device.window, device.window.number) == (terminal.pk, hall.window1, 1)
+    stored = Device.objects.get(pk=terminal.pk)
+    assert [getattr(device, f.attname) for f in Device._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in Device._meta.concrete_fields
+    ]
+    assert device.last_seen_at.tzinfo is not None
+
+
+def test_a_device_without_a_window_is_read_without_one(hall, django_assert_num_queries):
+    request = RequestFactory().get("/", headers={"Authorization": f"Bearer {hall.token('kiosk')}"})
+    device = authenticate(request)
+
+    with django_assert_num_queries(0):
+        assert (device.pk, device.window) == (hall.devices["kiosk"].pk, None)
+
+
+def test_a_revoked_token_is_refused_by_the_very_next_authentication(hall):
+    request = RequestFactory().get("/", headers={"Authorization": f"Bearer {hall.token('kiosk')}"})
+    assert authenticate(request).pk == hall.devices["kiosk"].pk
+
+    revoke_device(hall.world.unit_admin, hall.devices["kiosk"])
+
+    with pytest.raises(Unauthorized):
+        authenticate(request)

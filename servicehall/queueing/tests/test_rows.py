@@ -1,0 +1,48 @@
+"""The hot paths' hand-written statements (lib.rows) give the instances the ORM would."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from servicehall.lib import rows
+from servicehall.queueing.choices import TicketStatus
+from servicehall.queueing.models import HallEvent, Ticket
+
+from .conftest import at
+
+
+def _values(obj) -> list:
+    return [getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields]
+
+
+def test_a_row_read_by_hand_is_the_instance_the_orm_reads(hall):
+    ticket = hall.issue()
+    hall.open(hall.w1, hall.clerk1)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Ticket, 't')} FROM queueing_ticket t WHERE t.id = %s",  # noqa: S608
+            [ticket.pk],
+        )
+        read = rows.instance(Ticket, cursor.fetchone())
+
+    assert _values(read) == _values(Ticket.objects.get(pk=ticket.pk))
+    assert read.issued_at == at(8, 30) and read.issued_at.tzinfo is not None
+    assert not read._state.adding
+
+
+def test_an_insert_fills_defaults_and_the_primary_key_as_save_would(hall):
+    ticket = rows.insert(
+        Ticket(
+            unit=hall.office, queue=hall.queue_a, service_day=at(8, 30).date(), number=7,
+            code="A007", channel="kiosk", client_type="resident", issued_at=at(8, 30),
+        )
+    )  # fmt: skip
+    event = rows.insert(HallEvent(unit=hall.office, kind="queue", data={"waiting": {"A": 1}}))
+
+    assert ticket.pk and event.pk and not ticket._state.adding
+    assert _values(Ticket.objects.get(pk=ticket.pk)) == _values(ticket)
+    assert (ticket.status, len(ticket.follow_token) > 0) == (TicketStatus.WAITING, True)
+    stored = HallEvent.objects.get(pk=event.pk)
+    assert (stored.at, stored.data) == (at(8, 30), {"waiting": {"A": 1}})
+    assert event.at == at(8, 30)
