@@ -16,6 +16,7 @@ from servicehall.catalogue.choices import ClientType
 from servicehall.ledger.actions import Subject, append
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.registry import Reconciler, register_event, register_reconciler
+from servicehall.lib import rows
 from servicehall.org.choices import UNIT_STAFF_ROLES
 from servicehall.org.models import DutyAssignment, Window
 from servicehall.supervision.flags import raise_flag
@@ -222,11 +223,11 @@ def issue_ticket(
     day = _today()
     with transaction.atomic():
         number = _next_number(queue, day)
-        ticket = Ticket.objects.create(
+        ticket = rows.insert(Ticket(
             unit_id=queue.unit_id, queue=queue, service_day=day, number=number,
             code=f"{queue.prefix}{number:03d}", channel=channel, client_type=client_type,
             item=item, priority=priority, green_reason=green_reason, issued_at=timezone.now(),
-        )  # fmt: skip
+        ))  # fmt: skip
         ledger_channel = {
             TicketChannel.KIOSK: Channel.KIOSK,
             TicketChannel.APPOINTMENT: Channel.KIOSK,

@@ -14,18 +14,20 @@ RECENT = 20
 DEFAULT_SERVICE_MINUTES = 8
 
 
+# Every issued ticket's answer carries its estimate: plain SQL written once (the ORM's
+# query cost ten times what it takes to run). Only differences of the two times are used,
+# so the naive UTC values SQLite returns serve as well as PostgreSQL's aware ones.
+_RECENT_SQL = (
+    "SELECT called_at, finished_at FROM queueing_ticket WHERE queue_id = %s AND status = %s "
+    "AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT %s"
+)
+
+
 def average_service_minutes(queue_id: int) -> float:
     """Mean minutes from call to finish over the queue's last finished tickets."""
-    rows = list(
-        Ticket.objects.filter(
-            queue_id=queue_id,
-            status=TicketStatus.DONE,
-            called_at__isnull=False,
-            finished_at__isnull=False,
-        )  # fmt: skip
-        .order_by("-finished_at")
-        .values_list("called_at", "finished_at")[:RECENT]
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_RECENT_SQL, [queue_id, TicketStatus.DONE.value, RECENT])
+        rows = cursor.fetchall()
     if not rows:
         return DEFAULT_SERVICE_MINUTES
     total = sum(((end - start) for start, end in rows), dt.timedelta())
