@@ -24,8 +24,9 @@ from dataclasses import asdict, dataclass, field
 from itertools import repeat
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DataError, connection, connections
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from . import merkle, notes
 from .actions import hasher
@@ -544,58 +545,164 @@ def verify_unit(unit_id: int, summary: Summary, *, workers: int = 1) -> Problem 
     return None
 
 
+# Business rows, and the subjects of the ledger, are reconciled this many at a time.
+RECONCILE_BATCH = 1000
+
+# A subject's latest recorded state: (unit, entry, 0 for its own entry or 1 for another
+# entry naming it under "also", the state; None: the action removed the row).
+Recorded = tuple[int, int, int, dict | None]
+
+
+def _states_named_by_others() -> dict[tuple[str, str], Recorded]:
+    """The latest state of every subject recorded under "also" by another subject's entry.
+
+    Held in memory for the whole reconciliation: only a few actions record other rows
+    (a case's one-time notice, a rectification and its rounds), so this grows with those
+    rows, not with the ledger."""
+    latest: dict[tuple[str, str], Recorded] = {}
+    rows = (
+        LedgerEntry.objects.filter(payload__contains=ALSO_MARK)
+        .order_by("unit_id", "seq")
+        .values_list("unit_id", "seq", "payload")
+    )
+    for unit_id, seq, payload in rows.iterator(CHUNK):
+        for other in json.loads(payload).get("also", ()):
+            if isinstance(other, dict) and ":" in str(other.get("subject", "")):
+                subject_type, _colon, subject_id = str(other["subject"]).partition(":")
+                latest[(subject_type, subject_id)] = (unit_id, seq, 1, other.get("state"))
+    return latest
+
+
+def _own_states(subject_type: str, subject_ids: list[str]) -> dict[str, Recorded]:
+    """The latest state each of these subjects' own entries recorded under "state"."""
+    latest: dict[str, Recorded] = {}
+    rows = (
+        LedgerEntry.objects.filter(subject_type=subject_type, subject_id__in=subject_ids)
+        .order_by("unit_id", "seq")
+        .values_list("subject_id", "unit_id", "seq", "payload")
+    )
+    for subject_id, unit_id, seq, payload in rows:
+        data = json.loads(payload)
+        if "state" in data:
+            latest[subject_id] = (unit_id, seq, 0, data["state"])
+    return latest
+
+
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _keyset(queryset, key: str, size: int, key_of: Callable = lambda row: row.pk) -> Iterator[list]:
+    """``queryset`` in pages of ``size`` ordered by ``key`` (``key_of(row)`` its value),
+    each page a query of its own: no cursor is held open while a page is checked."""
+    last = None
+    while True:
+        page = queryset.order_by(key)
+        if last is not None:
+            page = page.filter(**{f"{key}__gt": last})
+        page = list(page[:size])
+        if not page:
+            return
+        yield page
+        last = key_of(page[-1])
+
+
+def _differs(current: dict, recorded) -> bool:
+    """A row differs from its recorded state when any recorded field has another value
+    now. Fields a state function gained after an entry was written are not in that
+    entry, so they are not compared (an upgrade does not flag every older row)."""
+    if not isinstance(recorded, dict):
+        return True
+    return any(key not in current or current[key] != value for key, value in recorded.items())
+
+
+def _as_pks(model, subject_ids: list[str]) -> dict[str, object]:
+    """Subject ids that can name a row of ``model``, with the primary key each names."""
+    field = model._meta.pk
+    pks = {}
+    for subject_id in subject_ids:
+        try:
+            pks[subject_id] = field.to_python(subject_id)
+        except (ValidationError, ValueError, TypeError):
+            continue
+    return pks
+
+
 def reconcile(summary: Summary) -> Iterator[Problem]:
     """Every registered business row must equal the state its latest entry recorded.
 
     An entry records its subject's state under ``state``; an action that changes other
     rows too (a case's correction creates its one-time notice) records theirs under
     ``also``: ``[{"subject": "type:id", "state": {...}}]``, one entry for one action.
+
+    It streams: the rows are read in pages of ``RECONCILE_BATCH``, each page's entries
+    looked up by subject (an index), then the ledger's subjects in pages, to find rows
+    deleted behind its back; only the states recorded under "also" are held throughout.
     """
+    named_by_others = _states_named_by_others()
     for reconciler in reconcilers():
-        latest: dict[str, tuple[int, int, dict]] = {}
-        # Latest state per subject, in ledger order: the subject's own entries and the
-        # entries that name it among their other subjects.
-        rows = (
-            LedgerEntry.objects.filter(
-                Q(subject_type=reconciler.subject_type) | Q(payload__contains=ALSO_MARK)
-            )
-            .order_by("unit_id", "seq")
-            .values_list("subject_type", "subject_id", "unit_id", "seq", "payload")
+        subject_type, model = reconciler.subject_type, reconciler.model
+        others = {
+            subject_id: recorded
+            for (other_type, subject_id), recorded in named_by_others.items()
+            if other_type == subject_type
+        }
+        # Every row against its latest recorded state.
+        for rows in _keyset(model._default_manager.all(), "pk", RECONCILE_BATCH):
+            own = _own_states(subject_type, [str(row.pk) for row in rows])
+            for row in rows:
+                summary.rows_reconciled += 1
+                key = str(row.pk)
+                candidates = [r for r in (own.get(key), others.get(key)) if r is not None]
+                recorded = max(candidates, default=None)
+                unit_id = getattr(row, reconciler.unit_field)
+                if recorded is None or recorded[3] is None:
+                    yield Problem(
+                        unit_id, None, "unrecorded row",
+                        f"{subject_type} {row.pk} has no ledger entry",
+                    )  # fmt: skip
+                elif _differs(reconciler.state(row), recorded[3]):
+                    yield Problem(
+                        unit_id, recorded[1], "row changed behind the ledger",
+                        f"{subject_type} {row.pk} differs from the state its latest entry "
+                        "recorded",
+                    )  # fmt: skip
+        # Every subject the ledger knows must still have its row, unless its latest entry
+        # removed it.
+        subjects = (
+            LedgerEntry.objects.filter(subject_type=subject_type)
+            .values_list("subject_id", flat=True)
+            .distinct()
         )
-        prefix = reconciler.subject_type + ":"
-        for subject_type, subject_id, unit_id, seq, payload in rows.iterator(CHUNK):
-            data = json.loads(payload)
-            states = []
-            if subject_type == reconciler.subject_type and "state" in data:
-                states.append((subject_id, data["state"]))
-            for other in data.get("also", ()):
-                if isinstance(other, dict) and str(other.get("subject", "")).startswith(prefix):
-                    states.append((other["subject"][len(prefix) :], other.get("state")))
-            for key, state in states:
-                if state is None:  # the action removed the row
-                    latest.pop(key, None)
-                else:
-                    latest[key] = (unit_id, seq, state)
-        for row in reconciler.model._default_manager.order_by("pk").iterator(CHUNK):
-            summary.rows_reconciled += 1
-            recorded = latest.pop(str(row.pk), None)
-            unit_id = getattr(row, reconciler.unit_field)
-            if recorded is None:
-                yield Problem(
-                    unit_id, None, "unrecorded row",
-                    f"{reconciler.subject_type} {row.pk} has no ledger entry",
-                )  # fmt: skip
-            elif reconciler.state(row) != recorded[2]:
-                yield Problem(
-                    unit_id, recorded[1], "row changed behind the ledger",
-                    f"{reconciler.subject_type} {row.pk} differs from the state its latest "
-                    "entry recorded",
-                )  # fmt: skip
-        for subject_id, (unit_id, seq, _state) in latest.items():
-            yield Problem(
-                unit_id, seq, "row deleted behind the ledger",
-                f"{reconciler.subject_type} {subject_id} is recorded but missing",
-            )  # fmt: skip
+        pages = _keyset(subjects, "subject_id", RECONCILE_BATCH, key_of=str)
+        also_only = sorted(set(others) - set(subjects.filter(subject_id__in=list(others))))
+        for subject_ids in [*pages, *_batches(also_only, RECONCILE_BATCH)]:
+            pks = _as_pks(model, subject_ids)
+            present = {
+                str(pk)
+                for pk in model._default_manager.filter(pk__in=list(pks.values())).values_list(
+                    "pk", flat=True
+                )
+            }
+            missing = [subject_id for subject_id in subject_ids if subject_id not in present]
+            if not missing:
+                continue
+            own = _own_states(subject_type, missing)
+            for subject_id in missing:
+                candidates = [r for r in (own.get(subject_id), others.get(subject_id)) if r]
+                recorded = max(candidates, default=None)
+                if recorded is not None and recorded[3] is not None:
+                    yield Problem(
+                        recorded[0], recorded[1], "row deleted behind the ledger",
+                        f"{subject_type} {subject_id} is recorded but missing",
+                    )  # fmt: skip
 
 
 def verify_all(*, workers: int = 1) -> tuple[list[Problem], Summary]:
