@@ -6,7 +6,8 @@ verify: the ledger of one unit is filled with realistic entries, then
 0.5), in one process and shared out among one process per CPU (``workers``), in rounds
 that alternate the baseline and the verifications, so that the other load of a shared
 machine weighs on both sides of each ratio (the median over the rounds). It measures
-what ``verify_unit`` does: read every entry, rebuild its bytes, recompute its leaf hash
+what ``verify_unit`` does (on SQLite through the C scanner where it is built, see
+``ledger.verify``): read every entry, rebuild its bytes, recompute its leaf hash
 and compare it with the stored one, check every link and sequence number, grow the
 Merkle tree and check each checkpoint and the head; not the reconciliation of the
 business tables, which ``ledger verify`` runs after it. Its peak memory (tracemalloc,
@@ -91,6 +92,17 @@ def hash_loop(data: list[bytes]) -> float:
     for b in data:
         hashlib.sha256(b).digest()
     return time.perf_counter() - started
+
+
+def _verify_path() -> str:
+    """Which path read the entries: the C scanner on SQLite, or Python."""
+    from servicehall.ledger import verify
+
+    if connection.vendor == "sqlite" and verify._fastverify is not None:
+        return "C scanner (servicehall.ledger._fastverify) reading SQLite, subtrees hashed in C"
+    if verify._fastverify is not None:
+        return "Python reading PostgreSQL, subtrees hashed in C"
+    return "Python (the C extension is not built: see setup.py)"
 
 
 def children_max_rss_mib() -> float:
@@ -238,6 +250,7 @@ def bench_verify(options: argparse.Namespace) -> list[Result]:
                 "ratio per round: "
                 + ", ".join(f"{value:.3f}" for value in ratios)
                 + "; the median is shown",
+                f"path: {_verify_path()}",
                 f"entries average {fills.entry_bytes / fills.count:.0f} bytes "
                 f"(payload {fills.payload_bytes / fills.count:.0f} bytes of canonical JSON); "
                 f"fill {fills.seconds:.1f} s ({_rate(fills.count, fills.seconds)})",
