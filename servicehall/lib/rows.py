@@ -24,9 +24,11 @@ def _fields(model: type[models.Model]) -> tuple:
 
 
 @functools.cache
-def columns(model: type[models.Model], alias: str) -> str:
-    """Every column of ``model``, qualified by ``alias``, in the order :func:`instance` reads."""
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+def columns(model: type[models.Model], alias: str = "") -> str:
+    """Every column of ``model``, qualified by ``alias`` if given, in the order
+    :func:`instance` reads."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{field.column}"' for field in _fields(model))
 
 
 @functools.cache
@@ -58,6 +60,25 @@ def instance(model: type[models.Model], row) -> models.Model:
     return model.from_db(connection.alias, None, values)
 
 
+def instances(row, *models_: type[models.Model]) -> list:
+    """The instances of ``models_`` whose columns, one model after the other, are ``row``:
+    a join's row. A model whose primary key is NULL (an outer join that found nothing) is
+    None."""
+    found, start = [], 0
+    for model in models_:
+        end = start + width(model)
+        part = row[start:end]
+        pk_index = _fields(model).index(model._meta.pk)
+        found.append(None if part[pk_index] is None else instance(model, part))
+        start = end
+    return found
+
+
+def attach(obj: models.Model, name: str, related: models.Model | None) -> None:
+    """Give ``obj`` its related object ``name`` (a foreign key), as select_related does."""
+    obj._meta.get_field(name).set_cached_value(obj, related)
+
+
 @functools.cache
 def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple]:
     fields = tuple(field for field in _fields(model) if not field.primary_key)
@@ -80,3 +101,20 @@ def insert(obj: models.Model) -> models.Model:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple:
+    fields = tuple(model._meta.get_field(name) for name in names)
+    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
+    table, pk = model._meta.db_table, model._meta.pk.column
+    return f'UPDATE "{table}" SET {assignments} WHERE "{pk}" = %s', fields  # noqa: S608
+
+
+def update(obj: models.Model, *names: str) -> None:
+    """UPDATE the fields ``names`` of ``obj``'s row in one statement, as
+    ``save(update_fields=names)`` would, without signals."""
+    sql, fields = _update_sql(type(obj), names, connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, obj.pk])

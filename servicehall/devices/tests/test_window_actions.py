@@ -5,8 +5,11 @@ change nothing."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from servicehall.devices.api import ticket_json, window_json
 from servicehall.ledger.models import LedgerEntry
 from servicehall.queueing.actions import close_window, issue_ticket, open_window, pause_window
 from servicehall.queueing.models import Ticket, WindowState
@@ -241,3 +244,49 @@ def test_only_counter_terminals_act_at_windows(api, hall, device):
 
     assert _post(api, hall, "window-call-next", device=device).status_code == 403
     assert Ticket.objects.get().status == "waiting"
+
+
+def _statements(queries) -> list[str]:
+    """The statements of a request, without the savepoints of the test's transaction."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        # The device, the window's clerk; in the transaction the window's state locked with
+        # its current ticket, the window's queues, the candidates, the claim, the state, the
+        # ledger's three statements, the waiting counts and the event; the window again.
+        ("window-call-next", 13),
+        # The device, the clerk; the state, the ticket, the ledger's three; the window.
+        ("window-start", 8),
+        # As start, with the state, the waiting counts and the event.
+        ("window-finish", 11),
+    ],
+)
+def test_a_visit_runs_few_plain_statements_and_answers_what_is_stored(api, hall, name, count):
+    _issue(hall.queue_a)
+    _post(api, hall, "window-recall")  # the terminal's last-seen time is now written
+    for before in ("window-call-next", "window-start", "window-finish"):
+        if before == name:
+            break
+        assert _post(api, hall, before).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(api, hall, name)
+
+    assert response.status_code == 200
+    assert len(_statements(queries)) == count, _statements(queries)
+    if connection.vendor == "postgresql":
+        locked = [sql for sql in _statements(queries) if "FOR UPDATE" in sql]
+        assert len(locked) == 2 and locked[0].endswith("FOR UPDATE OF s")  # state, ledger head
+    # Answered from the action's ticket, as a fresh read of the row would answer.
+    stored = Ticket.objects.select_related("queue", "window", "target_window").get(code="A001")
+    assert response.json()["ticket"] == ticket_json(stored)
+    assert response.json()["window"] == window_json(
+        hall.window1, WindowState.objects.get(window=hall.window1)
+    )
