@@ -78,5 +78,7 @@ class CardScope(models.TextChoices):
     """
 
     CASE = "case", _("The case's time limit")
+    # An online application that no clerk took within its day (不积压, N-5.4).
+    ACCEPTANCE = "acceptance", _("Acceptance of an online application")
     FIRST_REVIEW = "first_review", _("First review's share of the limit")
     SECOND_REVIEW = "second_review", _("Second review's share of the limit")

@@ -6,7 +6,9 @@ once the limit is exceeded; each once per case, limit and level (a unique index)
 a pass may run every minute, or several at once. A limit already exceeded when first seen
 gets its red card only. The candidates are queries on the indexed deadline columns of
 cases whose clock runs; the cards are sent to the handling clerk, the first-contact owner
-and the head on duty of the day (the roster), whose ids each card keeps.
+and the head on duty of the day (the roster), whose ids each card keeps. An application
+made online that no clerk has taken by its acceptance deadline (one working day, 不积压,
+N-5.4) gets a red card of its own, sent to the head on duty: nobody owns it yet.
 
 Each card is a row of its own with one ledger entry (``cases.deadline_card``, by the
 system), so a card that disappears is found by ``ledger verify`` (D-18).
@@ -40,14 +42,11 @@ class Issued:
     case_number: str
 
 
-def _without_card(cases, level: str, *, stage_field: str | None):
-    """``cases`` that have no card of ``level`` for the limit concerned."""
+def _without_card(cases, level: str, *, stage_field: str | None, scope: str = CardScope.CASE):
+    """``cases`` that have no card of ``level`` for the limit concerned: the stage in
+    ``stage_field``, or else ``scope``."""
     cards = DeadlineCard.objects.filter(case=OuterRef("pk"), level=level)
-    cards = (
-        cards.filter(stage=OuterRef(stage_field))
-        if stage_field
-        else cards.filter(stage=CardScope.CASE)
-    )
+    cards = cards.filter(stage=OuterRef(stage_field)) if stage_field else cards.filter(stage=scope)
     return cases.filter(~Exists(cards))
 
 
@@ -69,6 +68,9 @@ def _due(now: dt.datetime) -> list[tuple[Case, str, str, dt.datetime]]:
     soon = reviews.filter(Q(stage_yellow_at__lte=now) & Q(stage_due_at__gte=now))
     for case in _without_card(soon, CardLevel.YELLOW, stage_field="stage"):
         found.append((case, case.stage, CardLevel.YELLOW, case.stage_due_at))
+    waiting = Case.objects.acceptance_overdue(now).only("pk", "unit_id", "number", "accept_due_at")
+    for case in _without_card(waiting, CardLevel.RED, stage_field=None, scope=CardScope.ACCEPTANCE):
+        found.append((case, CardScope.ACCEPTANCE, CardLevel.RED, case.accept_due_at))
     return found
 
 

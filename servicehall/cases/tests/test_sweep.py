@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.models import LedgerEntry
@@ -169,3 +170,57 @@ def test_overdue_and_due_soon_are_queries_on_the_deadline_columns(desk, case, cl
     assert list(Case.objects.stage_overdue(at)) == [case]
     assert not Case.objects.overdue(at).exists()
     assert list(Case.objects.overdue(local(dt.date(2026, 3, 17), 9))) == [case]
+
+
+# --- applications made online (不积压, N-5.4) ----------------------------------------------
+
+
+def test_an_online_application_nobody_took_in_its_day_gets_a_red_card_for_the_head(desk, clock):
+    """Submitted Monday 2 March 10:00, to be taken by the close of Tuesday 3 March."""
+    from .factories import submitted
+
+    case = submitted(desk)
+    tuesday, wednesday = dt.date(2026, 3, 3), dt.date(2026, 3, 4)
+    DutyAssignment.objects.create(unit=desk.world.office, date=wednesday, staff=desk.head,
+                                  head_on_duty=True)  # fmt: skip
+    clock.move_to(local(tuesday, 16, 59))
+    assert sweep() == []
+
+    clock.move_to(local(wednesday, 8, 30))
+    (issued,) = sweep()
+
+    card = issued.card
+    assert (card.stage, card.level) == (CardScope.ACCEPTANCE, CardLevel.RED)
+    assert card.due_at == case.accept_due_at == local(tuesday, 17)
+    assert (card.clerk, card.owner, card.head) == (None, None, desk.head)
+    with translation.override("zh-hans"):
+        assert str(card.get_stage_display()) == "网上申请受理时限"
+    entry = LedgerEntry.objects.get(subject_type="cases.deadlinecard", subject_id=str(card.pk))
+    assert json.loads(entry.payload)["state"] == actions.card_state(card)
+    assert sweep() == []  # once
+    assert _cards(case) == [("acceptance", "red")]
+
+
+def test_an_online_application_taken_in_time_gets_no_card(desk, clock):
+    from .factories import submitted
+
+    case = submitted(desk)
+    clock.move_to(local(dt.date(2026, 3, 3), 9))
+    actions.accept(desk.clerk, case=case, received=desk.materials())
+    clock.move_to(local(dt.date(2026, 3, 4), 9))
+
+    assert [row.card.stage for row in sweep()] == []
+    assert not DeadlineCard.objects.filter(case=case).exists()
+
+
+def test_a_late_application_taken_afterwards_keeps_its_card_and_gets_the_cases_own(desk, clock):
+    from .factories import submitted
+
+    case = submitted(desk)
+    clock.move_to(local(dt.date(2026, 3, 4), 9))
+    assert [row.card.stage for row in sweep()] == [CardScope.ACCEPTANCE]
+    actions.accept(desk.clerk, case=case, received=desk.materials())
+    clock.move_to(local(dt.date(2026, 3, 4), 10))
+
+    assert sweep() == []
+    assert _cards(case) == [("acceptance", "red")]
