@@ -88,26 +88,35 @@ def window_json(window: Window, state: WindowState | None) -> dict:
     }
 
 
+# What window_json shows of a window's state, its clerk and its current ticket; the other
+# fields are deferred.
+_SHOWN_STATE = ("status", "clerk", "current")
+_SHOWN_CLERK = ("username", "full_name", "staff_no")
+_SHOWN_TICKET = ("code",)
+
+
 @functools.cache
 def _window_state_sql() -> str:
     # Every answer of a counter terminal shows its window: one statement written once (the
     # ORM's query cost ten times what it takes to run).
     return (
-        f"SELECT {rows.columns(WindowState, 's')}, {rows.columns(User, 'u')}, "  # noqa: S608
-        f"{rows.columns(Ticket, 't')} FROM queueing_windowstate s "
-        f'LEFT JOIN "{User._meta.db_table}" u ON u.id = s.clerk_id '
+        f"SELECT {rows.columns(WindowState, 's', _SHOWN_STATE)}, "  # noqa: S608
+        f"{rows.columns(User, 'u', _SHOWN_CLERK)}, {rows.columns(Ticket, 't', _SHOWN_TICKET)} "
+        f'FROM queueing_windowstate s LEFT JOIN "{User._meta.db_table}" u ON u.id = s.clerk_id '
         "LEFT JOIN queueing_ticket t ON t.id = s.current_id WHERE s.window_id = %s"
     )
 
 
 def _window_state(window: Window) -> WindowState | None:
-    """The window's state with its clerk and current ticket."""
+    """The window's state with its clerk and current ticket, as window_json shows them."""
     with connection.cursor() as cursor:
         cursor.execute(_window_state_sql(), [window.pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    state, clerk, current = rows.instances(row, WindowState, User, Ticket)
+    state, clerk, current = rows.instances(
+        row, (WindowState, _SHOWN_STATE), (User, _SHOWN_CLERK), (Ticket, _SHOWN_TICKET)
+    )
     rows.attach(state, "clerk", clerk)
     rows.attach(state, "current", current)
     return state
@@ -323,15 +332,25 @@ def window(request):
     return json_response({"window": window_json(at, _window_state(at))})
 
 
+@functools.cache
+def _clerk_sql() -> str:
+    return (
+        f"SELECT s.status, {rows.columns(User, 'u')} FROM queueing_windowstate s "  # noqa: S608
+        f'JOIN "{User._meta.db_table}" u ON u.id = s.clerk_id WHERE s.window_id = %s'
+    )
+
+
 def _clerk_at(window: Window):
     """The staff member working at ``window`` now: the one who opened it."""
-    state = _window_state(window)
-    if state is None or state.status == WindowStatus.CLOSED or state.clerk is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_clerk_sql(), [window.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] == WindowStatus.CLOSED:
         raise Conflict(
             "window_unattended",
             _("Nobody is working at this window: the clerk opens it at the counter desk first."),
         )
-    return state.clerk
+    return rows.instance(User, row[1:])
 
 
 def _window_result(at: Window, ticket: Ticket | None) -> dict:

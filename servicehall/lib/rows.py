@@ -19,24 +19,28 @@ from django.db import connection, models
 
 
 @functools.cache
-def _fields(model: type[models.Model]) -> tuple:
-    return tuple(model._meta.concrete_fields)
+def _fields(model: type[models.Model], names: tuple[str, ...] | None = None) -> tuple:
+    fields = model._meta.concrete_fields
+    if names is None:
+        return tuple(fields)
+    # In the model's order, which from_db expects; the primary key always.
+    return tuple(f for f in fields if f.primary_key or f.name in names or f.attname in names)
 
 
 @functools.cache
-def columns(model: type[models.Model], alias: str = "") -> str:
-    """Every column of ``model``, qualified by ``alias`` if given, in the order
-    :func:`instance` reads."""
+def columns(model: type[models.Model], alias: str = "", names: tuple | None = None) -> str:
+    """The columns of ``model`` (all, or the fields ``names`` and the primary key),
+    qualified by ``alias`` if given, in the order :func:`instance` reads them."""
     prefix = f"{alias}." if alias else ""
-    return ", ".join(f'{prefix}"{field.column}"' for field in _fields(model))
+    return ", ".join(f'{prefix}"{field.column}"' for field in _fields(model, names))
 
 
 @functools.cache
-def _converters(model: type[models.Model], vendor: str) -> tuple:
+def _converters(model: type[models.Model], names: tuple[str, ...] | None, vendor: str) -> tuple:
     # The converters the ORM's compiler applies to each selected column (compiler.py,
     # get_converters): the backend's first, then the field's own (from_db_value).
     result = []
-    for index, field in enumerate(_fields(model)):
+    for index, field in enumerate(_fields(model, names)):
         col = field.get_col(model._meta.db_table)
         found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if found:
@@ -44,32 +48,39 @@ def _converters(model: type[models.Model], vendor: str) -> tuple:
     return tuple(result)
 
 
-def width(model: type[models.Model]) -> int:
+@functools.cache
+def _attnames(model: type[models.Model], names: tuple[str, ...] | None) -> list[str] | None:
+    return None if names is None else [field.attname for field in _fields(model, names)]
+
+
+def width(model: type[models.Model], names: tuple[str, ...] | None = None) -> int:
     """How many values of a row :func:`instance` takes for ``model``."""
-    return len(_fields(model))
+    return len(_fields(model, names))
 
 
-def instance(model: type[models.Model], row) -> models.Model:
-    """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``."""
+def instance(model: type[models.Model], row, names: tuple[str, ...] | None = None):
+    """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``.
+    With ``names``, the other fields are deferred: read from the database if asked for."""
     values = list(row)
-    for index, col, converters in _converters(model, connection.vendor):
+    for index, col, converters in _converters(model, names, connection.vendor):
         value = values[index]
         for converter in converters:
             value = converter(value, col, connection)
         values[index] = value
-    return model.from_db(connection.alias, None, values)
+    return model.from_db(connection.alias, _attnames(model, names), values)
 
 
-def instances(row, *models_: type[models.Model]) -> list:
+def instances(row, *models_) -> list:
     """The instances of ``models_`` whose columns, one model after the other, are ``row``:
-    a join's row. A model whose primary key is NULL (an outer join that found nothing) is
-    None."""
+    a join's row. Each of ``models_`` is a model, or (model, names) for some of its fields.
+    A model whose primary key is NULL (an outer join that found nothing) is None."""
     found, start = [], 0
-    for model in models_:
-        end = start + width(model)
+    for spec in models_:
+        model, names = spec if isinstance(spec, tuple) else (spec, None)
+        end = start + width(model, names)
         part = row[start:end]
-        pk_index = _fields(model).index(model._meta.pk)
-        found.append(None if part[pk_index] is None else instance(model, part))
+        pk_index = _fields(model, names).index(model._meta.pk)
+        found.append(None if part[pk_index] is None else instance(model, part, names))
         start = end
     return found
 

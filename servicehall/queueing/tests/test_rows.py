@@ -46,3 +46,20 @@ def test_an_insert_fills_defaults_and_the_primary_key_as_save_would(hall):
     stored = HallEvent.objects.get(pk=event.pk)
     assert (stored.at, stored.data) == (at(8, 30), {"waiting": {"A": 1}})
     assert event.at == at(8, 30)
+
+
+def test_a_row_of_some_fields_defers_the_others(hall, django_assert_num_queries):
+    ticket = hall.issue()
+    names = ("code", "issued_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Ticket, 't', names)} FROM queueing_ticket t WHERE t.id = %s",  # noqa: S608
+            [ticket.pk],
+        )
+        read = rows.instance(Ticket, cursor.fetchone(), names)
+
+    with django_assert_num_queries(0):
+        assert (read.pk, read.code, read.issued_at) == (ticket.pk, "A001", at(8, 30))
+    assert read.get_deferred_fields() >= {"status", "queue_id"}
+    with django_assert_num_queries(1):
+        assert read.status == TicketStatus.WAITING
