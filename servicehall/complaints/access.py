@@ -18,11 +18,16 @@
   administrators — sees nothing of it (404).
 * The complainant follows it with the tracking number and secret code, without any
   personal data (``views_public.track``).
+* A complaint referred (转办) to another unit of the system waits for that unit's heads on
+  duty, who see its content and the reason, never the identity, until one of them takes
+  it (``actions.take_referral``): it is then a complaint of their unit like any other. The
+  staff member it names there (by the 工号 given) neither sees nor takes it; when every
+  head on duty of that unit is named, or it has none, a supervisor above takes it.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -30,6 +35,7 @@ from servicehall.org.choices import Role
 from servicehall.org.models import User
 from servicehall.supervision.violations import Violation
 
+from .choices import Step
 from .models import Complaint
 
 
@@ -84,6 +90,19 @@ def with_escalated(rows):
     return rows.annotate(escalated=~Exists(_heads_not_concerned(OuterRef("unit_id"), concerned)))
 
 
+def waiting_to_route() -> Q:
+    """Of the escalated complaints, those that wait for the supervisor's step now: to be
+    accepted, refused or referred; archived once replied; or given a handler."""
+    return Q(escalated=True) & (Q(step__in=(Step.RECEIVED, Step.REPLIED)) | Q(handler__isnull=True))
+
+
+def with_waiting(rows):
+    """``rows`` annotated with ``escalated`` and ``waiting`` (``waiting_to_route``)."""
+    return with_escalated(rows).annotate(
+        waiting=ExpressionWrapper(waiting_to_route(), output_field=BooleanField())
+    )
+
+
 def may_route(user, complaint: Complaint) -> bool:
     """Who accepts, assigns the handler, refuses or refers, and archives: a head on duty of
     the unit who is not concerned; when there is none (``is_escalated``), a supervisor of a
@@ -135,12 +154,100 @@ def get_complaint_for_user(user, number: str) -> Complaint:
     complaint = (
         visible_complaints(user)
         .filter(Q(number=number))
-        .select_related("unit", "clause", "staff_concerned", "handler", "referred_to_unit")
+        .select_related(
+            "unit",
+            "clause",
+            "staff_concerned",
+            "handler",
+            "referred_to_unit",
+            "referred_from__unit",
+        )
         .first()
     )
     if complaint is None:
         raise Http404
     return complaint
+
+
+# --- referrals to another unit of the system (转办) ---------------------------------------------
+
+
+def referral_concerned(origin: Complaint) -> User | None:
+    """The staff member of the unit a complaint is referred to whom it concerns: the one
+    whose 工号 the complainant gave (only the referring unit's own staff were looked up at
+    intake), or the staff member concerned if they have moved to that unit since."""
+    unit_id = origin.referred_to_unit_id
+    if unit_id is None:
+        return None
+    if origin.staff_concerned_id is not None:
+        moved = User.objects.filter(pk=origin.staff_concerned_id, unit_id=unit_id).first()
+        if moved is not None:
+            return moved
+    if not origin.staff_no_given:
+        return None
+    return User.objects.filter(unit_id=unit_id, staff_no=origin.staff_no_given).first()
+
+
+def _heads_who_may_take(unit, staff_no_given):
+    """The active heads on duty of ``unit`` whom the 工号 given does not name."""
+    return User.objects.filter(unit_id=unit, role=Role.HEAD_ON_DUTY, is_active=True).exclude(
+        staff_no=staff_no_given
+    )
+
+
+def referrals_addressed_to(user):
+    """The complaints referred to a unit ``user`` takes referrals for, taken or not: a head
+    on duty's own unit (not those naming them), a supervisor's units below."""
+    rows = Complaint.objects.filter(step=Step.REFERRED, referred_to_unit__isnull=False)
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return rows.none()
+    if user.role == Role.HEAD_ON_DUTY:
+        rows = rows.filter(referred_to_unit_id=user.unit_id).exclude(staff_concerned=user)
+        return rows.exclude(staff_no_given=user.staff_no) if user.staff_no else rows
+    if user.role == Role.SUPERVISOR:
+        return rows.filter(referred_to_unit__path__startswith=user.unit.path).exclude(
+            referred_to_unit_id=user.unit_id
+        )
+    return rows.none()
+
+
+def referrals_waiting(user):
+    """The referrals ``user`` may take now (content and reason only, no identity): a head on
+    duty's, and a supervisor's where no head on duty of the unit below may take them."""
+    rows = referrals_addressed_to(user).filter(taken_as__isnull=True)
+    if getattr(user, "role", None) == Role.SUPERVISOR:
+        rows = rows.exclude(
+            Exists(_heads_who_may_take(OuterRef("referred_to_unit_id"), OuterRef("staff_no_given")))
+        )
+    return rows
+
+
+def may_take(user, origin: Complaint) -> bool:
+    """A head on duty of the unit it is referred to whom it does not concern; when there is
+    none, a supervisor of a department above that unit."""
+    unit = origin.referred_to_unit
+    if origin.step != Step.REFERRED or unit is None:
+        return False
+    concerned = referral_concerned(origin)
+    if concerned is not None and concerned.pk == user.pk:
+        return False
+    if is_head_of(user, unit.pk):
+        return True
+    return (
+        is_supervisor_above(user, unit)
+        and not _heads_who_may_take(unit.pk, origin.staff_no_given)
+        .exclude(pk=concerned.pk if concerned else 0)
+        .exists()
+    )
+
+
+def routing_count(user) -> int:
+    """What a supervisor has to route now: escalated complaints of the units below waiting
+    for their step, and referrals no head on duty there may take (0 for anyone else)."""
+    if getattr(user, "role", None) != Role.SUPERVISOR or user.unit_id is None:
+        return 0
+    waiting = with_waiting(visible_complaints(user).open()).filter(waiting=True).count()
+    return waiting + referrals_waiting(user).count()
 
 
 def violation_for(complaint: Complaint) -> Violation | None:

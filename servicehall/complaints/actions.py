@@ -39,7 +39,7 @@ from servicehall.org.models import User
 from servicehall.supervision.violations import Accountability
 
 from . import deadlines, identity
-from .access import is_handler, may_route, violation_for
+from .access import is_handler, may_route, may_take, referral_concerned, violation_for
 from .choices import (
     OPEN_STEPS,
     STAFF_CHANNELS,
@@ -61,6 +61,8 @@ for name, description, clauses in (
     ("complaints.not_accepted", "A complaint is not accepted, with the reason.", ("N-6.1",)),
     ("complaints.referred", "A complaint is referred to another unit, with the reason.",
      ("N-6.1",)),
+    ("complaints.referral_taken", "The unit a complaint was referred to takes it: a "
+     "complaint of its own, linked to the referred one.", ("N-6.1",)),
     ("complaints.investigated", "The investigation's finding (调查).", ("N-6.1", "N-5.6e")),
     ("complaints.handled", "The measures taken (处理).", ("N-6.1", "N-5.6e")),
     ("complaints.replied", "The reply to the complainant (答复).", ("N-6.1",)),
@@ -102,6 +104,7 @@ def complaint_state(row: Complaint) -> dict:
         "archived_at": optional_timestamp(row.archived_at),
         "referred_to_unit": row.referred_to_unit_id,
         "referred_to_name": row.referred_to_name,
+        "referred_from": row.referred_from_id,
         "last_actor": row.last_actor_id,
     }
 
@@ -259,11 +262,15 @@ def _draw_number(unit) -> str:
     return f"TS-{unit.code}-{year}-{counter.last:06d}"
 
 
-def _receive(complaint: Complaint, code: str, *, actor, channel: str) -> Complaint:
+def _receive(
+    complaint: Complaint, code: str, *, actor, channel: str, event="complaints.received", **extra
+) -> Complaint:
+    """Number, deadline and save a new complaint, with its entry; no code, no code hash (a
+    referral taken is followed on the referred complaint's tracking page)."""
     with transaction.atomic():
         now = timezone.now()
         complaint.number = _draw_number(complaint.unit)
-        complaint.code_hash = identity.code_hash(complaint.number, code)
+        complaint.code_hash = identity.code_hash(complaint.number, code) if code else ""
         complaint.received_at = now
         due = deadlines.step_deadline(complaint.unit, Step.RECEIVED, now)
         complaint.step_due_at, complaint.step_warn_at = due.due_at, due.warn_at
@@ -271,8 +278,8 @@ def _receive(complaint: Complaint, code: str, *, actor, channel: str) -> Complai
         complaint.last_actor = actor
         complaint.save(force_insert=True)
         append(
-            unit=complaint.unit_id, event="complaints.received", subject=Subject.of(complaint),
-            payload={"state": complaint_state(complaint)}, actor=actor, channel=channel,
+            unit=complaint.unit_id, event=event, subject=Subject.of(complaint),
+            payload={"state": complaint_state(complaint), **extra}, actor=actor, channel=channel,
         )  # fmt: skip
     return complaint
 
@@ -413,6 +420,51 @@ def refer(
         fields = ["closed_reason", "referred_to_unit", "referred_to_name",
                   *_next_step(complaint, Step.REFERRED, timezone.now())]  # fmt: skip
         return _save(complaint, "complaints.referred", actor, fields)
+
+
+def take_referral(actor, origin: Complaint) -> Complaint:
+    """The unit a complaint was referred to (转办) takes it: a head on duty of that unit (a
+    supervisor above when every head on duty there is the staff member the complainant
+    named, or it has none) makes it a complaint of the unit, channel "referral", linked to
+    the referred one, with the kind, content, clause and the identity (re-encrypted under
+    the new complaint's reference), its own number and the unit's deadlines; the staff
+    member concerned is the one of the unit whose 工号 was given. Taken once only (the
+    one-to-one ``referred_from``). Its one entry is in the taking unit's chain; the
+    referred complaint stays closed in its own unit and is not changed."""
+    with transaction.atomic():
+        # Locked so that two heads taking it at once are one after the other; the second
+        # finds it taken (the one-to-one constraint holds even without the lock).
+        origin = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("referred_to_unit")
+            .get(pk=origin.pk)
+        )
+        if origin.step != Step.REFERRED or origin.referred_to_unit_id is None:
+            raise ComplaintError(
+                _("Only a complaint referred to a unit of the system is taken there."),
+                code="not_referred",
+            )
+        concerned = referral_concerned(origin)
+        if concerned is not None and concerned.pk == actor.pk:
+            raise PermissionDenied(_("The staff member concerned does not handle the complaint."))
+        if not may_take(actor, origin):
+            raise PermissionDenied(
+                _("Only a head on duty of the unit it is referred to takes it (or, when every "
+                  "head on duty there is the staff member concerned, the supervisor above).")
+            )  # fmt: skip
+        if Complaint.objects.filter(referred_from=origin).exists():
+            raise ComplaintError(_("This referral has been taken already."), code="taken")
+        complaint = Complaint(
+            unit=origin.referred_to_unit, channel=Channel.REFERRAL, kind=origin.kind,
+            content=origin.content, source=origin.source, work_order_no=origin.work_order_no,
+            anonymous=origin.anonymous, clause=origin.clause, staff_concerned=concerned,
+            staff_no_given=origin.staff_no_given, referred_from=origin, received_by=actor,
+        )  # fmt: skip
+        complaint.set_identity(**origin.identity())
+        return _receive(
+            complaint, "", actor=actor, channel=LedgerChannel.STAFF,
+            event="complaints.referral_taken", origin=origin.number,
+        )  # fmt: skip
 
 
 def investigate(

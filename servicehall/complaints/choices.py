@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online form")
     HOTLINE_12345 = "12345", _("12345 hotline referral")
     OPINION = "opinion", _("Public opinion monitoring")
+    REFERRAL = "referral", _("Referred by another unit")
 
 
 # Channels a staff member enters by hand (the online form is the complainant's own).

@@ -17,8 +17,10 @@ from .models import Complaint
 
 
 def load_demo_complaints(unit: Unit) -> list[Complaint]:
-    """Six items of ``unit``, from every channel of N-6.1; needs a head on duty and two
-    clerks with staff numbers in the unit (otherwise nothing is made)."""
+    """Six items of ``unit``, from every channel of N-6.1 that comes in there, and one
+    referred to another office of the system when there is one with a head on duty; needs
+    a head on duty and two clerks with staff numbers in the unit (otherwise nothing is
+    made). The channel "referral" comes from taking another unit's referral (by hand)."""
     if Complaint.objects.filter(unit=unit).exists():
         return []
     head = User.objects.filter(unit=unit, role=Role.HEAD_ON_DUTY).order_by("pk").first()
@@ -108,5 +110,24 @@ def load_demo_complaints(unit: Unit) -> list[Complaint]:
         head, complaint, reason="住房公积金不属于人社部门职责，请向住房公积金管理中心反映。"
     )
     made.append(complaint)
+
+    # 7. Online, about another office of the system: referred there (转办), waiting for its
+    # heads on duty to take it (skipped when no other office has one).
+    there = (
+        Unit.objects.filter(kind=unit.kind, user__role=Role.HEAD_ON_DUTY)
+        .exclude(pk=unit.pk)
+        .order_by("code")
+        .first()
+    )
+    if there is not None:
+        complaint, _code = actions.submit_online(Intake(
+            unit=unit, channel=Channel.ONLINE, kind=Kind.COMPLAINT, phone="13700137000",
+            content=f"在{there.name}办理业务时，窗口工作人员让我来这里办，这里又说不归这里管。",
+        ))  # fmt: skip
+        actions.refer(
+            head, complaint, to_unit=there,
+            reason=f"所述窗口属{there.name}，转该单位处理。",
+        )  # fmt: skip
+        made.append(complaint)
     # The actions return fresh rows; the list is read back as it now stands.
     return list(Complaint.objects.filter(pk__in=[row.pk for row in made]).order_by("pk"))

@@ -110,8 +110,10 @@ class Complaint(models.Model):
     limit and ``step_warn_at`` when the warning is due (both ``None`` once closed).
     ``clause`` is the clause or prohibition concerned (an N- or D- id), ``staff_concerned``
     the staff member complained about; ``handler`` the staff member the head on duty gave
-    it to. A substantiated finding is recorded as a ``supervision.Violation`` whose source
-    is this complaint, with an accountability decision (N-5.6e).
+    it to. ``referred_from`` is the complaint another unit of the system referred here,
+    which a head on duty of this unit took (channel "referral"). A substantiated finding is
+    recorded as a ``supervision.Violation`` whose source is this complaint, with an
+    accountability decision (N-5.6e).
     """
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit concerned"), on_delete=models.PROTECT)
@@ -193,6 +195,16 @@ class Complaint(models.Model):
         related_name="+",
     )
     referred_to_name = models.CharField(_("referred to"), max_length=100, blank=True)
+    # The complaint another unit referred here (转办), once a head on duty took it: taken
+    # once only (the one-to-one constraint), the origin stays closed as referred there.
+    referred_from = models.OneToOneField(
+        "self",
+        verbose_name=_("referred from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taken_as",
+    )
     last_actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last changed by"),
@@ -224,6 +236,11 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=~Q(anonymous=True) | (Q(name_token="") & Q(id_token="")),
                 name="complaint_anonymous_has_no_name",
+            ),
+            models.CheckConstraint(
+                condition=(Q(channel=Channel.REFERRAL) & Q(referred_from__isnull=False))
+                | (~Q(channel=Channel.REFERRAL) & Q(referred_from__isnull=True)),
+                name="complaint_referral_has_origin",
             ),
         ]
 
@@ -257,6 +274,8 @@ class Complaint(models.Model):
             return True
         if self.phone_token:
             return True
+        if self.channel == Channel.REFERRAL and self.referred_from_id is not None:
+            return self.referred_from.reply_needed  # the origin's tracking page shows it
         return self.channel in (Channel.ONLINE, Channel.HOTLINE, Channel.HOTLINE_12345)
 
     # --- the complainant's identity (handlers only; see access.py) ---------------------------

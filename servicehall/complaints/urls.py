@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/", views_staff.complaint_list, name="list"),
     path("staff/new/", views_staff.enter, name="enter"),
     path("staff/limits/", views_staff.limits, name="limits"),
+    path("staff/referred/<str:number>/take/", views_staff.take_referral, name="take-referral"),
     path("staff/<str:number>/", views_staff.complaint_page, name="complaint"),
     path("staff/<str:number>/identity/", views_staff.identity, name="identity"),
     path("staff/<str:number>/<slug:name>/", views_staff.act, name="act"),

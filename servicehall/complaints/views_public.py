@@ -87,8 +87,28 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _taken(complaint: Complaint) -> dict | None:
+    """Where a complaint referred to a unit of the system stands there, once taken: its
+    number, step and reply, nothing of who handles it."""
+    taken = Complaint.objects.filter(referred_from=complaint).select_related("unit").first()
+    if taken is None:
+        return None
+    return {
+        "number": taken.number,
+        "unit": taken.unit.name,
+        "step_label": taken.get_step_display(),
+        "due_at": taken.step_due_at,
+        "replied_at": taken.replied_at,
+        "reply": taken.reply if taken.replied_at else "",
+        "reply_method": taken.get_reply_method_display() if taken.replied_at else "",
+    }
+
+
 def progress(complaint: Complaint) -> dict:
-    """Everything the complainant may see of the complaint, and nothing more."""
+    """Everything the complainant may see of the complaint, and nothing more; for one
+    referred to a unit of the system, where it stands there."""
+    in_system = complaint.step == Step.REFERRED and complaint.referred_to_unit_id is not None
+    taken = _taken(complaint) if in_system else None
     return {
         "number": complaint.number,
         "unit": complaint.unit.name,
@@ -109,6 +129,8 @@ def progress(complaint: Complaint) -> dict:
         if complaint.step in (Step.NOT_ACCEPTED, Step.REFERRED)
         else "",
         "referred_to": complaint.referred_to_name,
+        "taken": taken,
+        "waiting_to_be_taken": in_system and taken is None,
     }
 
 

@@ -1,5 +1,6 @@
 """The staff pages: entering what came in through the box, the hotline, 12345 or opinion
-monitoring; the handlers' list; the complaint page with the step forms; the logged full
+monitoring; the handlers' list, with the referrals from other units waiting to be taken;
+taking one; the complaint page with the step forms; the logged full
 view of the identity (D-10); the unit's time limits. Every change goes through the actions;
 who sees what is ``access.py``."""
 
@@ -100,7 +101,9 @@ def _perform(name: str, actor, complaint: Complaint, data: dict):
 def complaint_list(request):
     """Heads on duty: the unit's complaints; clerks: those given to them; supervisors: the
     units below, read-only, except those no head on duty may handle (marked: the supervisor
-    routes them). Open ones by step, the overdue marked, the most urgent first."""
+    routes them: those waiting for their step come first, counted). Open ones by step, the
+    overdue marked, the most urgent first. Above them, the complaints other units referred
+    here and nobody took yet: content and reason, no identity, and the button to take one."""
     user = request.user
     if not access.may_list(user):
         raise PermissionDenied
@@ -123,8 +126,15 @@ def complaint_list(request):
         open_rows = open_rows.filter(step=chosen)
     if request.GET.get("overdue"):
         open_rows = open_rows.filter(step_due_at__lt=now)
+    routing_count = 0
     if user.role == Role.SUPERVISOR:  # those no head on duty may handle are theirs to route
-        open_rows = access.with_escalated(open_rows)
+        open_rows = access.with_waiting(open_rows).order_by("-waiting", "step_due_at", "pk")
+        routing_count = access.with_waiting(rows.open()).filter(waiting=True).count()
+    referrals = (
+        access.referrals_waiting(user)
+        .select_related("unit", "referred_to_unit")
+        .order_by("received_at", "pk")
+    )
     closed = rows.exclude(step__in=OPEN_STEPS).select_related("unit").order_by("-received_at")
     return render(
         request,
@@ -134,8 +144,34 @@ def complaint_list(request):
             "closed_rows": closed[:50], "now": now,
             "overdue_only": bool(request.GET.get("overdue")),
             "read_only": user.role == Role.SUPERVISOR, "may_enter": access.may_enter(user),
+            "routing_count": routing_count, "referrals": referrals[:100],
         },
     )  # fmt: skip
+
+
+@never_cache
+@login_required
+@require_POST
+def take_referral(request, number: str):
+    """A head on duty takes a complaint referred to their unit: it becomes a complaint of the
+    unit (``actions.take_referral``), whose page opens. 404 for a referral not addressed to
+    them; taken already: back to the list, with the message."""
+    if "\x00" in number:
+        raise Http404
+    origin = access.referrals_addressed_to(request.user).filter(number=number).first()
+    if origin is None:
+        raise Http404
+    try:
+        complaint = actions.take_referral(request.user, origin)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("complaints:list")
+    messages.success(
+        request,
+        _("Taken: complaint {number} of your unit.").format(number=complaint.number),
+    )
+    return redirect("complaints:complaint", number=complaint.number)
 
 
 @never_cache
@@ -201,8 +237,13 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
         accountability_form = forms.get("accountability") or AccountabilityForm(
             prefix="accountability"
         )
+    # A referral to a unit of the system: the complaint it became there, if taken.
+    taken = None
+    if complaint.step == Step.REFERRED and complaint.referred_to_unit_id is not None:
+        taken = Complaint.objects.filter(referred_from=complaint).select_related("unit").first()
     context = {
         "complaint": complaint,
+        "taken": taken,
         "handler": handler,
         "step_forms": step_forms,
         "identity": complaint.masked_identity() if handler and complaint.has_identity else None,

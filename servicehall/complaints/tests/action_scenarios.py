@@ -44,6 +44,27 @@ def _enter(world, _prepared=None):
     )[0]  # fmt: skip
 
 
+def _referred_to_other_office(world):
+    """A complaint the office referred to the other office, and a head on duty there."""
+    from servicehall.org.choices import Role
+    from servicehall.testing import make_user
+
+    from .. import actions
+
+    head = make_user("zhou", Role.HEAD_ON_DUTY, world.other_office, "B000")
+    origin = actions.refer(
+        world.head, _online(world), reason="属乙市业务。", to_unit=world.other_office
+    )
+    return origin, head
+
+
+def _take(world, prepared):
+    from .. import actions
+
+    origin, head = prepared
+    return actions.take_referral(head, origin)
+
+
 def _limits(world, _prepared=None):
     from .. import actions
 
@@ -92,6 +113,19 @@ SCENARIOS = {
         perform=_act("refer", reason="属医保业务。", to_name="市医疗保障局"),
         changed=_at(Step.REFERRED),
         event="complaints.referred",
+    ),
+    "servicehall.complaints.actions.take_referral": Scenario(
+        prepare=_referred_to_other_office,
+        perform=_take,
+        changed=lambda world, prepared, row: Complaint.objects.filter(
+            pk=row.pk,
+            unit=world.other_office,
+            channel=Channel.REFERRAL,
+            referred_from=prepared[0],
+            step=Step.RECEIVED,
+            received_by=prepared[1],
+        ).exists(),  # fmt: skip
+        event="complaints.referral_taken",
     ),
     "servicehall.complaints.actions.investigate": Scenario(
         prepare=f.accepted,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from servicehall.ledger.models import LedgerEntry, PersonalDataAccess
-from servicehall.testing import log_in
+from servicehall.org.choices import Role
+from servicehall.testing import log_in, make_user
 
 from .. import actions
 from ..identity import mask_name, mask_phone
@@ -110,3 +111,61 @@ def test_a_supervisor_reads_the_complaints_of_the_units_below_not_of_their_own(
     assert below.number in listing and own.number not in listing
     assert client.get(f"/complaints/staff/{own.number}/").status_code == 404
     assert client.get(f"/complaints/staff/{below.number}/").status_code == 200
+
+
+# A complaint the office referred to the other office, taken there by its head on duty zhou:
+# the identity is copied, and only the handlers of the unit that took it see it.
+# persona: (complaint page status, identity shown)
+TAKEN_MATRIX = {
+    "receiving_head": (200, True),
+    "receiving_clerk": (404, False),  # sun (B001), a clerk of the other office, no handler
+    "receiving_supervisor": (200, False),  # above the other office: read-only
+    "head": (404, False),  # the referring office's head: their own complaint, not this one
+    "reviewer": (404, False),
+    "supervisor": (404, False),  # above the referring office only
+    "social_supervisor": (404, False),
+    "system_admin": (404, False),
+}
+
+
+@pytest.fixture
+def taken(world, clock):
+    complaint, _code = f.online(world)
+    origin = actions.refer(world.head, complaint, reason="转乙市。", to_unit=world.other_office)
+    make_user("qian", Role.SUPERVISOR, world.other_city)
+    return actions.take_referral(
+        make_user("zhou", Role.HEAD_ON_DUTY, world.other_office, "B000"), origin
+    )
+
+
+def _persona(world, name):
+    from servicehall.org.models import User
+
+    username = {"receiving_head": "zhou", "receiving_supervisor": "qian"}.get(name)
+    if username:
+        return User.objects.get(username=username)
+    return world.outsider if name == "receiving_clerk" else getattr(world, name)
+
+
+@pytest.mark.parametrize("persona", sorted(TAKEN_MATRIX))
+def test_a_taken_referral_shows_the_identity_to_its_new_handlers_only(
+    client, world, taken, persona
+):
+    page_status, sees_identity = TAKEN_MATRIX[persona]
+    user = _persona(world, persona)
+    log_in(client, user)
+    page = client.get(f"/complaints/staff/{taken.number}/")
+    assert page.status_code == page_status
+    text = page.content.decode()
+    if sees_identity:
+        assert mask_name(f.NAME) in text and mask_phone(f.PHONE) in text
+        assert f.NAME not in text and 'data-testid="reveal"' in text
+    else:
+        for secret in SECRETS:
+            assert secret not in text
+    full = client.post(f"/complaints/staff/{taken.number}/identity/")
+    assert full.status_code == (200 if sees_identity else 404)
+    if sees_identity:
+        assert f.NAME in full.content.decode() and f.ID_NUMBER in full.content.decode()
+        logged = PersonalDataAccess.objects.get(user=user, field="name")
+        assert logged.unit == world.other_office and logged.subject_id == str(taken.pk)

@@ -68,6 +68,9 @@ def expected(page: str, role: str):
         return 200 if role in ("clerk", "reviewer", "head", "supervisor", "outsider") else 403
     if page == "complaints-limits":
         return 200 if role == "unit_admin" else 403
+    if page == "complaints-take-referral":
+        # A POST form; who may take which referral is tested in complaints/tests/test_referral.
+        return 405
     raise AssertionError(page)
 
 
@@ -100,6 +103,7 @@ def url_for(page: str, world) -> str:
         "complaints-list": reverse("complaints:list"),
         "complaints-enter": reverse("complaints:enter"),
         "complaints-limits": reverse("complaints:limits"),
+        "complaints-take-referral": reverse("complaints:take-referral", args=["TS-O2-2026-000001"]),
     }[page]
 
 
@@ -108,7 +112,7 @@ PAGES = [
     "city", "other-office", "login-records", "lockouts", "admin", "desk", "detections",
     "ledger", "export-approvals", "figures", "cases-work", "rectifications", "appeals",
     "complaints-new", "complaints-track", "complaints-list", "complaints-enter",
-    "complaints-limits", "cases-apply",
+    "complaints-limits", "complaints-take-referral", "cases-apply",
 ]  # fmt: skip
 
 
