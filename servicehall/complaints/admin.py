@@ -77,7 +77,7 @@ RECORD_FIELDS = [
     "number", "unit", "kind", "channel", "complainant", "clause", "staff_concerned", "handler",
     "step", "step_due_at", "deadline_provisional", "received_at", "received_by",
     "accepted_at", "investigated_at", "finding", "handled_at", "replied_at", "reply_method",
-    "archived_at", "referred_to_unit", "last_actor",
+    "archived_at", "referred_to_unit", "referred_from", "last_actor",
 ]  # fmt: skip
 
 
