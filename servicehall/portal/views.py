@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from servicehall.complaints import access as complaint_access
 from servicehall.norms.choices import ClauseKind
 from servicehall.norms.models import Clause
 from servicehall.org.access import get_unit_for_user, visible_units
@@ -87,6 +88,10 @@ def staff_home(request):
         )
         context["personal_commitments"] = Commitment.objects.filter(staff=user, active=True)
         context["hall_windows"] = Window.objects.filter(unit_id=user.unit_id, active=True)
+    if user.role == Role.HEAD_ON_DUTY:
+        context["referrals_waiting"] = complaint_access.referrals_waiting(user).count()
+    elif user.role == Role.SUPERVISOR:
+        context["complaints_to_route"] = complaint_access.routing_count(user)
     return render(request, "portal/staff_home.html", context)
 
 

@@ -396,3 +396,21 @@ def test_the_routing_count_is_the_supervisors_only(world, clock):
     assert access.routing_count(world.supervisor) == 1
     for persona in ("head", "clerk", "outsider", "social_supervisor", "system_admin"):
         assert access.routing_count(getattr(world, persona)) == 0
+
+
+def test_the_staff_home_counts_what_waits_for_the_head_and_the_supervisor(
+    en_client, world, origin, receiving_head
+):
+    log_in(en_client, receiving_head)
+    page = en_client.get("/staff/").content.decode()
+    assert 'data-testid="referrals-waiting"' in page
+    assert "Referred to this unit, waiting to be taken: 1" in page
+    actions.take_referral(receiving_head, origin)
+    assert 'data-testid="referrals-waiting"' not in en_client.get("/staff/").content.decode()
+
+    f.online(world, staff_no="A000")  # about the office's only head: the supervisor routes it
+    log_in(en_client, world.supervisor)
+    page = en_client.get("/staff/").content.decode()
+    assert "Waiting for you to route: 1" in page
+    log_in(en_client, world.head)
+    assert "Waiting for you to route" not in en_client.get("/staff/").content.decode()
