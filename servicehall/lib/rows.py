@@ -7,15 +7,16 @@ and PostgreSQL alike, and use these helpers to turn the rows into model instance
 ORM's own converters (aware datetimes on SQLite, JSON decoded), and to insert an instance
 with the ORM's own preparation of each value (field defaults, ``auto_now_add``, JSON).
 
-Only the columns lists and converters are computed here, once per model and database;
+Only the column lists and converters are computed here, once per model and connection;
 which rows are read or written, and with which locks, stays with the caller.
 """
 
 from __future__ import annotations
 
 import functools
+import weakref
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 @functools.cache
@@ -35,17 +36,24 @@ def columns(model: type[models.Model], alias: str = "", names: tuple | None = No
     return ", ".join(f'{prefix}"{field.column}"' for field in _fields(model, names))
 
 
-@functools.cache
-def _converters(model: type[models.Model], names: tuple[str, ...] | None, vendor: str) -> tuple:
-    # The converters the ORM's compiler applies to each selected column (compiler.py,
-    # get_converters): the backend's first, then the field's own (from_db_value).
-    result = []
-    for index, field in enumerate(_fields(model, names)):
-        col = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            result.append((index, col, tuple(found)))
-    return tuple(result)
+# Per connection object (one per thread): the backend's converters are its methods.
+_CONVERTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _converters(model: type[models.Model], names: tuple[str, ...] | None) -> tuple:
+    found = _CONVERTERS.setdefault(connections[DEFAULT_DB_ALIAS], {})
+    key = (model, names)
+    if key not in found:
+        # The converters the ORM's compiler applies to each selected column (compiler.py,
+        # get_converters): the backend's first, then the field's own (from_db_value).
+        result = []
+        for index, field in enumerate(_fields(model, names)):
+            col = field.get_col(model._meta.db_table)
+            these = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if these:
+                result.append((index, col, tuple(these)))
+        found[key] = tuple(result)
+    return found[key]
 
 
 @functools.cache
@@ -62,7 +70,7 @@ def instance(model: type[models.Model], row, names: tuple[str, ...] | None = Non
     """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``.
     With ``names``, the other fields are deferred: read from the database if asked for."""
     values = list(row)
-    for index, col, converters in _converters(model, names, connection.vendor):
+    for index, col, converters in _converters(model, names):
         value = values[index]
         for converter in converters:
             value = converter(value, col, connection)

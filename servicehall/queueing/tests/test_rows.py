@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 from django.db import connection
+from django.db.models import Field
 
 from servicehall.lib import rows
 from servicehall.queueing.choices import TicketStatus
@@ -63,3 +66,28 @@ def test_a_row_of_some_fields_defers_the_others(hall, django_assert_num_queries)
     assert read.get_deferred_fields() >= {"status", "queue_id"}
     with django_assert_num_queries(1):
         assert read.status == TicketStatus.WAITING
+
+
+def test_each_threads_connection_converts_with_its_own_backend(db):
+    def backends() -> set:
+        return {
+            converter.__self__
+            for _index, _col, converters in rows._converters(Ticket, None)
+            for converter in converters
+            if hasattr(converter, "__self__") and not isinstance(converter.__self__, Field)
+        }
+
+    mine = backends()
+    theirs: list = []
+
+    def other_thread() -> None:
+        theirs.append((backends(), connection.ops))
+        connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+
+    assert mine <= {connection.ops}
+    ((found, ops),) = theirs
+    assert found <= {ops} and ops is not connection.ops
