@@ -192,6 +192,27 @@ REDIS_URL = env_str("REDIS_URL", "")
 # own host. Displays fall back to polling the WSGI app when it cannot be reached.
 EVENTSTREAM_URL = env_str("EVENTSTREAM_URL", ":8001")
 
+# --- Caches -----------------------------------------------------------------------------------
+# "default" memoises within one process (the hall display's state until the next event).
+# "limits" holds the public forms' per-address counts (lib/ratelimit.py), which every server
+# process must share, or each worker would allow the limit again: Redis when REDIS_URL is
+# set, else the database's table accounts.RateLimitEntry (made by migrate).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "servicehall",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "accounts_ratelimitentry",
+        }
+    ),
+}
+
 # --- Logging: to stderr, the process manager keeps it ----------------------------------------
 LOGGING = {
     "version": 1,

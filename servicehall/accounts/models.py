@@ -35,3 +35,21 @@ class LoginRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_outcome_display()}"
+
+
+class RateLimitEntry(models.Model):
+    """One per-address count of the public forms (lib/ratelimit.py), shared by every server
+    process: the table behind the "limits" cache when no Redis is configured. Its columns
+    are those Django's database cache reads and writes (``createcachetable``); only that
+    cache touches it."""
+
+    cache_key = models.CharField(_("key"), max_length=255, primary_key=True)
+    value = models.TextField(_("value"))
+    expires = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit count")
+        verbose_name_plural = _("rate-limit counts")
+
+    def __str__(self) -> str:
+        return self.cache_key

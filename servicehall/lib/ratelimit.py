@@ -3,14 +3,15 @@ and tracking), kept in Django's cache.
 
 Two kinds: a *quota* (at most ``limit`` events per ``window`` seconds, counted from the
 first) and a *lockout* (``limit`` failures within ``window`` refuse the address for ``block``
-seconds). With the default local-memory cache the counts are per process.
+seconds). The counts are in the "limits" cache (settings.CACHES), which every server
+process shares: Redis, or a table of the database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 def client_address(request) -> str:
@@ -33,12 +34,14 @@ class AddressLimit:
         return f"limit:{self.name}:{address}"
 
     def refused(self, address: str) -> bool:
+        cache = caches["limits"]
         if self.block is not None:
             return cache.get(f"{self._key(address)}:blocked") is not None
         return (cache.get(self._key(address)) or 0) >= self.limit
 
     def count(self, address: str) -> int:
         """Count one event; the window starts with the first."""
+        cache = caches["limits"]
         key = self._key(address)
         cache.add(key, 0, timeout=self.window)
         try:
