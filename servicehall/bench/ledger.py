@@ -3,7 +3,9 @@
 verify: the ledger of one unit is filled with realistic entries, then
 ``verify.verify_unit`` is timed against hashing the very same entry bytes with
 ``hashlib.sha256`` in a plain loop (ratio = loop seconds / verify seconds, goal at least
-0.5), in one process and shared out among one process per CPU (``workers``), in rounds
+0.5, for the verifier as ``servicehall ledger verify`` runs it: one process per CPU; one
+process is shown for comparison), in one process and shared out among one process per CPU
+(``workers``), in rounds
 that alternate the baseline and the verifications, so that the other load of a shared
 machine weighs on both sides of each ratio (the median over the rounds). It measures
 what ``verify_unit`` does (on SQLite through the C scanner where it is built, see
@@ -234,12 +236,16 @@ def bench_verify(options: argparse.Namespace) -> list[Result]:
                 if run["entries"] != fills.count
             }
         )
+        # The goal is that of ``servicehall ledger verify`` as it runs: one process per CPU
+        # (its --workers default). One process is shown beside it, for comparison.
+        shipped = workers == WORKERS
         how = "1 process" if workers == 1 else f"{workers} processes"
+        how += " (ledger verify's default: one per CPU)" if shipped else " (for comparison)"
         result = Result(
             f"verify {fills.count:,} entries, {how}",
             ratio,
-            f">= {VERIFY_GOAL}",
-            ratio >= VERIFY_GOAL,
+            f">= {VERIFY_GOAL}" if shipped else "",
+            ratio >= VERIFY_GOAL if shipped else None,
             [
                 f"verify_unit(workers={workers}), {len(runs)} rounds: "
                 + ", ".join(f"{run['seconds']:.2f} s" for run in runs)
