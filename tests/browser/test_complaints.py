@@ -124,3 +124,63 @@ def test_a_named_complaint_is_handled_hidden_from_the_staff_concerned(
     expect(progress).not_to_contain_text(NAME)
     expect(progress).not_to_contain_text("A001")
     step("complaints-05-tracked")
+
+
+def test_a_complaint_referred_to_another_unit_is_taken_there_and_followed(
+    page, step, world, page_problems
+):
+    """转办: zhang refers a named complaint to the other city's office; zhou, its head on duty,
+    sees it counted on the staff home, takes it from the list (no identity before), and it
+    becomes a complaint of that office; the client follows it on the first number."""
+    from servicehall.complaints import actions
+    from servicehall.complaints.choices import Channel
+    from servicehall.org.choices import Role
+    from servicehall.testing import make_user
+
+    make_user("zhou", Role.HEAD_ON_DUTY, world.other_office, "B000")
+    complaint, code = actions.submit_online(
+        actions.Intake(
+            unit=world.office, channel=Channel.ONLINE, kind="complaint",
+            content="社保卡补办窗口在乙市，却让我来这里排队。",
+            name=NAME, phone=PHONE,
+        )
+    )  # fmt: skip
+
+    log_in(page, "zhang")
+    page.goto(f"/complaints/staff/{complaint.number}/")
+    form = page.get_by_test_id("form-refer")
+    form.locator("select[name$='to_unit']").select_option(value=str(world.other_office.pk))
+    form.locator("textarea").fill("所述业务由乙市社保中心办理，转该单位处理。")
+    form.get_by_test_id("submit-refer").click()
+    expect(page.get_by_test_id("taken")).to_contain_text("尚未接收")
+    step("complaints-06-referred")
+    log_out(page)
+
+    log_in(page, "zhou")
+    page.goto("/staff/")
+    work = page.get_by_test_id("feedback-work")
+    expect(work.get_by_test_id("referrals-waiting")).to_contain_text("1")
+    step("complaints-07-staff-home")
+    work.get_by_role("link", name="投诉和建议").click()
+    referral = page.get_by_test_id(f"referral-{complaint.number}")
+    expect(referral).to_contain_text("乙市社保中心办理")
+    expect(page.get_by_test_id("referrals")).not_to_contain_text(PHONE)
+    step("complaints-08-referral-waiting")
+    referral.get_by_test_id(f"take-{complaint.number}").click()
+    expect(page.get_by_test_id("referred-from")).to_contain_text(complaint.number)
+    expect(page.get_by_test_id("masked-identity")).not_to_contain_text(PHONE)
+    step("complaints-09-taken")
+    taken = Complaint.objects.get(referred_from=complaint)
+    assert taken.unit == world.other_office and taken.channel == Channel.REFERRAL
+    assert taken.identity()["phone"] == PHONE
+    log_out(page)
+
+    page.goto("/complaints/track/")
+    track = page.get_by_test_id("track-form")
+    track.locator("input[name=number]").fill(complaint.number)
+    track.locator("input[name=code]").fill(code)
+    track.locator("button[type=submit]").click()
+    progress = page.get_by_test_id("progress")
+    expect(progress.get_by_test_id("taken")).to_contain_text(taken.number)
+    expect(progress).not_to_contain_text(NAME)
+    step("complaints-10-tracked-referral")
