@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config, items):
     verify``): on PostgreSQL they are deselected, not skipped, and said so."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
         return
     kept = [item for item in items if item.get_closest_marker("sqlite") is None]
     if len(kept) < len(items):

@@ -114,7 +114,8 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
         if not path.is_absolute():
             path = base_dir / path
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # SQLite with a fair queue for its write lock (lib/sqlite_fair).
+            "ENGINE": "servicehall.lib.sqlite_fair",
             "NAME": str(path),
             "OPTIONS": {
                 # IMMEDIATE: a read-then-write (ledger append, ticket numbering) takes the

@@ -1,0 +1,75 @@
+"""Django's SQLite backend with a fair queue for the database's one write lock.
+
+Every write transaction here starts ``BEGIN IMMEDIATE`` (settings: a read-then-write such
+as a ledger append must hold the write lock from the start). A writer that finds the lock
+taken waits in SQLite's busy handler, which sleeps 1, 2, 5, ... up to 100 ms between tries
+and never queues: under a steady stream of ticket issues a clerk's "call next" lost the
+race again and again, and waited up to two seconds (``python -m servicehall.bench
+display``). So each write transaction first takes an exclusive ``flock`` on a lock file
+beside the database, which the kernel hands to a waiting process the moment it is
+released, and only then begins; the flock is released when the transaction commits or
+rolls back, or the connection closes (or the process dies: the kernel releases it).
+
+Writes outside a transaction (a single UPDATE in autocommit) do not take the flock; they
+are short, and SQLite's busy handler still covers them. An in-memory database has no file
+and no flock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+
+from django.db.backends.sqlite3 import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock_fd: int | None = None
+        self._lock_held = False
+
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db() and self._lock_fd is None:
+            self._lock_fd = os.open(
+                f"{self.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT, 0o600
+            )
+        return conn
+
+    def _start_transaction_under_autocommit(self):
+        if self._lock_fd is not None and not self._lock_held:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self._lock_held = True
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _release_write_lock(self) -> None:
+        if self._lock_held:
+            self._lock_held = False
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            if self.connection is None or self.connection.in_transaction is False:
+                self._release_write_lock()
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._release_write_lock()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._release_write_lock()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None

@@ -1,0 +1,76 @@
+"""The SQLite backend's fair queue for the write lock (``lib/sqlite_fair``): a write
+transaction holds an exclusive flock on the lock file beside the database from its BEGIN
+to its COMMIT or ROLLBACK, so a writer of another connection waits in the kernel's queue
+and starts as soon as it is released, not after SQLite's busy handler's next sleep."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
+
+
+def _lock_is_free() -> bool:
+    fd = os.open(f"{connection.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def test_a_write_transaction_holds_the_lock_until_it_commits():
+    assert _lock_is_free()
+    with transaction.atomic():
+        assert not _lock_is_free()
+        with transaction.atomic():  # a savepoint neither takes nor gives it back
+            pass
+        assert not _lock_is_free()
+    assert _lock_is_free()
+
+
+def test_a_rolled_back_transaction_gives_it_back():
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        assert not _lock_is_free()
+        1 / 0  # noqa: B018
+    assert _lock_is_free()
+
+
+def test_a_closed_connection_gives_it_back():
+    with transaction.atomic():
+        connection.close()  # as a dying worker's would be
+        assert _lock_is_free()
+    connection.connect()
+
+
+def test_autocommit_statements_do_not_take_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert _lock_is_free() and not connection.in_atomic_block
+
+
+def test_a_writer_of_another_connection_waits_then_goes():
+    entered, done = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        try:
+            with transaction.atomic():
+                entered.set()
+        finally:
+            connections["default"].close()
+            done.set()
+
+    with transaction.atomic():
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        # Waiting on the flock: not inside its transaction while this one is open.
+        assert not entered.wait(0.3)
+    assert entered.wait(10) and done.wait(10)
+    thread.join(10)
