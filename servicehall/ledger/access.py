@@ -22,7 +22,7 @@ def visible_entries(user):
     if user.role in (Role.HEAD_ON_DUTY, Role.UNIT_ADMIN) and user.unit_id:
         return entries.filter(unit_id=user.unit_id)
     if user.role == Role.CLERK:
-        return entries.filter(actor=user)
+        return entries.filter(actor=user, actor__isnull=False)  # the partial index's condition
     raise PermissionDenied
 
 

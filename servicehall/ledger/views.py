@@ -51,6 +51,7 @@ def entries(request):
         for fix in LedgerEntry.objects.filter(
             unit_id__in={unit for unit, _seq in keys},
             corrects_seq__in={seq for _unit, seq in keys},
+            corrects_seq__isnull=False,  # the partial index's condition, said outright
         ).order_by("seq"):
             corrections.setdefault((fix.unit_id, fix.corrects_seq), []).append(fix)
     for row in page:

@@ -195,7 +195,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["queue", "status", "priority", "issued_at"], name="ticket_calling_order"
             ),
-            models.Index(fields=["target_window", "status"], name="ticket_target_window"),
+            # Partial: only transferred tickets name a window (the calls look them up).
+            models.Index(
+                fields=["target_window", "status"],
+                name="ticket_target_window",
+                condition=Q(target_window__isnull=False),
+            ),
             models.Index(fields=["unit", "service_day", "status"], name="ticket_unit_day"),
             models.Index(fields=["follow_token"], name="ticket_follow_token"),
             # The waiting counts every issue, call and finish sends to the displays: a
