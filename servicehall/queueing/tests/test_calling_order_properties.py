@@ -4,7 +4,8 @@ For random sequences of tickets (kiosk, phone, appointment check-in, green chann
 at strictly increasing times, repeated call_next returns them exactly in (priority, issue
 time) order; a window takes its queues in its order of preference; a client transferred to
 a window keeps their place there (P-W18); no ticket is called twice and every issued
-ticket is called and finished exactly once.
+ticket is called and finished exactly once; and the counter desk's list of the next clients
+(``_pools``, the ORM's form of the rule) is the order call_next (its SQL form) takes.
 
 The hall is built once per test; each example runs in a savepoint that is rolled back, so
 ticket numbers start at 001 again and the examples stay independent and quick.
@@ -17,11 +18,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicehall.ledger.models import LedgerEntry
-from servicehall.queueing.actions import call_next, finish_service, transfer
+from servicehall.queueing.actions import _pools, call_next, finish_service, transfer
 from servicehall.queueing.choices import GreenReason, Priority, TicketStatus
 from servicehall.queueing.models import Ticket
 
@@ -64,6 +66,11 @@ def _issue(hall, clock, queue: str, kind: str, gap: int) -> Issued:
         expected = PRIORITY[kind]
     assert ticket.priority == expected
     return Issued(ticket.pk, ticket.code, queue, ticket.priority, ticket.issued_at)
+
+
+def _shown(window) -> list[int]:
+    """The clients the counter desk lists as next, in its order."""
+    return [t.pk for pool in _pools(window, timezone.localdate()) for t in pool]
 
 
 def _drain(clerk, window) -> list[int]:
@@ -184,10 +191,14 @@ def test_a_client_transferred_to_a_window_keeps_their_place(hall, clock):
 
             # Window 1 takes queue A and the clients sent to it, each at their first place.
             mine = [t for t in model if not t.done and (t.queue == "A" or t.target == "w1")]
-            assert _drain(hall.clerk1, hall.w1) == [t.pk for t in sorted(mine, key=lambda t: t.key)]
+            expected = [t.pk for t in sorted(mine, key=lambda t: t.key)]
+            assert _shown(hall.w1) == expected  # what the desk shows is what is called
+            assert _drain(hall.clerk1, hall.w1) == expected
             # Window 2 then takes what is left of B; nothing is lost on the way.
             rest = [t for t in model if not t.done and t not in mine]
-            assert _drain(hall.clerk2, hall.w2) == [t.pk for t in sorted(rest, key=lambda t: t.key)]
+            expected = [t.pk for t in sorted(rest, key=lambda t: t.key)]
+            assert _shown(hall.w2) == expected
+            assert _drain(hall.clerk2, hall.w2) == expected
             _each_ticket_called_and_finished_once(model)
 
         _in_rolled_back_savepoint(clock, body)
