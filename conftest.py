@@ -56,13 +56,13 @@ def _flushable_ledger(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``sqlite`` are about SQLite's own machinery (the C scanner of ``ledger
-    verify``): on PostgreSQL they are deselected, not skipped, and said so."""
+    """Tests marked ``sqlite`` or ``postgresql`` are about that database's own machinery
+    (the C scanner of ``ledger verify``, the server's hashing): on the other database they
+    are deselected, not skipped, and said so."""
     from django.conf import settings
 
-    if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite") is None]
+    other = "postgresql" if "sqlite" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept

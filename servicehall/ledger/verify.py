@@ -101,11 +101,29 @@ class Summary:
     rows_reconciled: int = 0
 
 
-def entry_pages(unit_id: int, after: int = 0, until: int | None = None) -> Iterator[list[tuple]]:
+# PostgreSQL hashes the entries itself (sha256(), PostgreSQL 11 and later): a page comes
+# back as (seq, prev_hash, entry_hash, leaf hash), each entry's bytes built in SQL as
+# ``canonical.entry_bytes`` builds them, 0x00 first. A NULL anywhere makes the leaf NULL,
+# and a page with one is left to the Python path (``_vouched``).
+_HASHED_PAGE_SQL = (
+    "SELECT seq, prev_hash, entry_hash, sha256('\\x00'::bytea || convert_to("
+    "'servicehall-ledger-entry/1' || chr(10) || unit_id::text || chr(10) || seq::text "
+    "|| chr(10) || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+    "|| chr(10) || actor_staff_no || chr(10) || channel || chr(10) || event_type || '@' "
+    "|| event_version::text || chr(10) || subject_type || ':' || subject_id || chr(10) "
+    "|| COALESCE(corrects_seq::text, '') || chr(10) || prev_hash || chr(10) || payload, "
+    "'UTF8')) FROM ledger_ledgerentry WHERE unit_id = %s AND seq > %s ORDER BY seq LIMIT %s"
+)
+
+
+def entry_pages(
+    unit_id: int, after: int = 0, until: int | None = None, *, sql: str | None = None
+) -> Iterator[list[tuple]]:
     """Pages of ``(seq, timestamp, actor_staff_no, channel, event_type, event_version,
     subject_type, subject_id, corrects_seq, prev_hash, payload bytes, entry_hash)`` after
-    entry ``after`` (up to entry ``until``, if given), in sequence order."""
-    sql = _ENTRY_PAGE_SQL[connection.vendor]
+    entry ``after`` (up to entry ``until``, if given), in sequence order; or of what
+    ``sql`` selects, with the same conditions."""
+    sql = sql or _ENTRY_PAGE_SQL[connection.vendor]
     # Bounding the page by sequence number keeps PostgreSQL on the index even when the
     # table's statistics are stale (after a restore or a bulk load, an unbounded keyset
     # query planned a sort of every remaining row per page: 21 s instead of 1 s at 300k).
@@ -367,19 +385,49 @@ def _scanner(tree_hasher: merkle.Hasher):
         return None
 
 
+def _vouched(page: list[tuple], after: int, prev_hash: str | None):
+    """``(leaf hashes, first previous hash, last hash)`` of a page of ``_HASHED_PAGE_SQL``
+    whose entries follow on from entry ``after`` (whose hash is ``prev_hash``; None: not
+    known), link up and hash to their stored hashes; else None."""
+    try:
+        seqs, prevs, stored, leaves = zip(*page, strict=True)
+        if seqs != tuple(range(after + 1, after + 1 + len(page))):
+            return None
+        if (prev_hash is not None and prevs[0] != prev_hash) or prevs[1:] != stored[:-1]:
+            return None
+        blob = b"".join(map(bytes, leaves))
+        if len(blob) != HASH_SIZE * len(page) or blob.hex() != "".join(stored):
+            return None
+    except (TypeError, ValueError):  # a NULL
+        return None
+    return blob, prevs[0], stored[-1]
+
+
+def _server_hashes(tree_hasher: merkle.Hasher) -> bool:
+    """Whether the database hashes the entries (PostgreSQL, SHA-256)."""
+    return FAST_PATH and connection.vendor == "postgresql" and tree_hasher.name == "sha256"
+
+
 def _checked_pages(
     unit_id: int, after: int, until: int | None, prev_hash: str | None, tree: _Tree
 ) -> Iterator[tuple[bytes, Problem | None, str, str | None]]:
     """The entries after entry ``after`` (up to entry ``until``) checked a page at a time:
     ``(leaf hashes, problem, the page's first previous hash, its last good hash)``, the
     leaf hashes those of the good entries before the problem, if any (the last page).
-    Each page through the C scanner where it can vouch for it, else in Python."""
+    Each page through the C scanner (SQLite) or hashed by the server (PostgreSQL) where
+    that can vouch for it, else in Python."""
     scanner = _scanner(tree.hasher)
+    server_hashes = _server_hashes(tree.hasher)
     try:
         while True:
             fast = None
             if scanner is not None:
                 fast = scanner.page(unit_id, after, until or 0, CHUNK, prev_hash)
+            elif server_hashes:
+                hashed = next(entry_pages(unit_id, after, until, sql=_HASHED_PAGE_SQL), None)
+                if hashed is None:
+                    return
+                fast = _vouched(hashed, after, prev_hash)
             if fast is not None:
                 leaves, first_prev, last_hash = fast
                 if not leaves:

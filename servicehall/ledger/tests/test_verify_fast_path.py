@@ -304,3 +304,58 @@ def test_verify_all_shares_large_units_out_and_names_the_same_problem(
         (p.unit_id, p.seq, p.kind) for p in alone
     ]
     assert (world.office.pk, 10, "content") in {(p.unit_id, p.seq, p.kind) for p in shared}
+
+
+# --- PostgreSQL hashes the entries itself -------------------------------------------------
+
+
+@pytest.fixture
+def vouching(monkeypatch):
+    """Counts the pages the server's hashes vouched for and those left to Python."""
+    seen = {"vouched": 0, "doubtful": 0}
+    real = verify._vouched
+
+    def counting(page, after, prev_hash):
+        result = real(page, after, prev_hash)
+        seen["vouched" if result is not None else "doubtful"] += 1
+        return result
+
+    monkeypatch.setattr(verify, "_vouched", counting)
+    return seen
+
+
+@pytest.mark.postgresql
+def test_postgresql_hashes_every_kind_of_entry_as_entry_bytes(world, mixed, vouching, monkeypatch):
+    monkeypatch.setattr(verify, "CHUNK", 3)
+    make_checkpoint(world.office)
+    summary = Summary()
+
+    assert verify_unit(world.office.pk, summary) is None
+    assert summary.entries == len(mixed) and summary.checkpoints == 1
+    assert vouching == {"vouched": 3, "doubtful": 0}
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ("UPDATE ledger_ledgerentry SET payload = '{\"n\":40}' WHERE seq = 5", (5, "content")),
+        ("UPDATE ledger_ledgerentry SET prev_hash = entry_hash WHERE seq = 4", (4, "chain")),
+        ("DELETE FROM ledger_ledgerentry WHERE seq = 6", (6, "missing entry")),
+        ("UPDATE ledger_ledgerentry SET actor_staff_no = 'X' WHERE seq = 2", (2, "content")),
+    ],
+)
+def test_postgresql_leaves_a_doubtful_page_to_python_which_names_it(
+    world, mixed, attacker, vouching, monkeypatch, change, named
+):
+    with connection.cursor() as cursor:
+        cursor.execute(change + " AND unit_id = %s", [world.office.pk])
+    monkeypatch.setattr(verify, "CHUNK", 3)
+
+    problem = verify_unit(world.office.pk, Summary())
+    monkeypatch.setattr(verify, "FAST_PATH", False)
+    alone = verify_unit(world.office.pk, Summary())
+
+    assert (problem.seq, problem.kind) == named == (alone.seq, alone.kind)
+    # The pages before the bad entry were vouched for; the one holding it went to Python.
+    assert vouching["doubtful"] == 1 and vouching["vouched"] >= (named[0] - 1) // 3
