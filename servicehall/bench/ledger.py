@@ -102,8 +102,9 @@ def _verify_path() -> str:
 
     if connection.vendor == "sqlite" and verify._fastverify is not None:
         return "C scanner (servicehall.ledger._fastverify) reading SQLite, subtrees hashed in C"
-    if verify._fastverify is not None:
-        return "Python reading PostgreSQL, subtrees hashed in C"
+    if connection.vendor == "postgresql":
+        subtrees = "in C" if verify._fastverify is not None else "in Python"
+        return f"PostgreSQL hashing the entries (sha256()), Python checking them, subtrees {subtrees}"
     return "Python (the C extension is not built: see setup.py)"
 
 

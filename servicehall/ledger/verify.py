@@ -11,7 +11,9 @@ The fast path: on SQLite with SHA-256, where the C extension ``_fastverify`` is 
 in C: about ten times faster than Python reading the rows. It only ever vouches for a
 page whose every link, sequence number and hash holds; any other page is checked again
 here, in Python, which names the problem, so both paths give the same verdicts (the
-tests hold them to it). ``FAST_PATH = False`` turns it off.
+tests hold them to it). On PostgreSQL the server builds and hashes the entries
+(``_HASHED_PAGE_SQL``) and Python checks a page's links and hashes in bulk, with the same
+fallback. ``FAST_PATH = False`` turns both off.
 """
 
 from __future__ import annotations
