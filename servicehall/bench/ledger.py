@@ -104,7 +104,10 @@ def _verify_path() -> str:
         return "C scanner (servicehall.ledger._fastverify) reading SQLite, subtrees hashed in C"
     if connection.vendor == "postgresql":
         subtrees = "in C" if verify._fastverify is not None else "in Python"
-        return f"PostgreSQL hashing the entries (sha256()), Python checking them, subtrees {subtrees}"
+        return (
+            "PostgreSQL hashing the entries (sha256()), Python checking them, "
+            f"subtrees hashed {subtrees}"
+        )
     return "Python (the C extension is not built: see setup.py)"
 
 
