@@ -246,8 +246,12 @@ def routing_count(user) -> int:
     for their step, and referrals no head on duty there may take (0 for anyone else)."""
     if getattr(user, "role", None) != Role.SUPERVISOR or user.unit_id is None:
         return 0
-    waiting = with_waiting(visible_complaints(user).open()).filter(waiting=True).count()
-    return waiting + referrals_waiting(user).count()
+    return escalated_waiting(user).count() + referrals_waiting(user).count()
+
+
+def escalated_waiting(user):
+    """The escalated complaints ``user`` sees that wait for the supervisor's step now."""
+    return with_waiting(visible_complaints(user).open()).filter(waiting=True)
 
 
 def violation_for(complaint: Complaint) -> Violation | None:

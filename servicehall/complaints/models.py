@@ -278,6 +278,13 @@ class Complaint(models.Model):
             return self.referred_from.reply_needed  # the origin's tracking page shows it
         return self.channel in (Channel.ONLINE, Channel.HOTLINE, Channel.HOTLINE_12345)
 
+    def taken_there(self) -> Complaint | None:
+        """The complaint this one became in the unit of the system it was referred to, once
+        that unit took it; else None."""
+        if self.step != Step.REFERRED or self.referred_to_unit_id is None:
+            return None
+        return Complaint.objects.filter(referred_from=self).select_related("unit").first()
+
     # --- the complainant's identity (handlers only; see access.py) ---------------------------
 
     def set_identity(self, *, name: str = "", phone: str = "", id_number: str = "") -> None:

@@ -90,7 +90,7 @@ def _add_errors(form, error: ValidationError) -> None:
 def _taken(complaint: Complaint) -> dict | None:
     """Where a complaint referred to a unit of the system stands there, once taken: its
     number, step and reply, nothing of who handles it."""
-    taken = Complaint.objects.filter(referred_from=complaint).select_related("unit").first()
+    taken = complaint.taken_there()
     if taken is None:
         return None
     return {

@@ -129,7 +129,7 @@ def complaint_list(request):
     routing_count = 0
     if user.role == Role.SUPERVISOR:  # those no head on duty may handle are theirs to route
         open_rows = access.with_waiting(open_rows).order_by("-waiting", "step_due_at", "pk")
-        routing_count = access.with_waiting(rows.open()).filter(waiting=True).count()
+        routing_count = access.escalated_waiting(user).count()
     referrals = (
         access.referrals_waiting(user)
         .select_related("unit", "referred_to_unit")
@@ -156,8 +156,6 @@ def take_referral(request, number: str):
     """A head on duty takes a complaint referred to their unit: it becomes a complaint of the
     unit (``actions.take_referral``), whose page opens. 404 for a referral not addressed to
     them; taken already: back to the list, with the message."""
-    if "\x00" in number:
-        raise Http404
     origin = access.referrals_addressed_to(request.user).filter(number=number).first()
     if origin is None:
         raise Http404
@@ -237,13 +235,9 @@ def _page(request, complaint: Complaint, *, forms=None, full_identity=None, stat
         accountability_form = forms.get("accountability") or AccountabilityForm(
             prefix="accountability"
         )
-    # A referral to a unit of the system: the complaint it became there, if taken.
-    taken = None
-    if complaint.step == Step.REFERRED and complaint.referred_to_unit_id is not None:
-        taken = Complaint.objects.filter(referred_from=complaint).select_related("unit").first()
     context = {
         "complaint": complaint,
-        "taken": taken,
+        "taken": complaint.taken_there(),
         "handler": handler,
         "step_forms": step_forms,
         "identity": complaint.masked_identity() if handler and complaint.has_identity else None,

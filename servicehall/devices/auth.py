@@ -83,10 +83,8 @@ def _active_device(token: str) -> Device | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    split = rows.width(Device)
-    device = rows.instance(Device, row[:split])
-    window = rows.instance(Window, row[split:]) if device.window_id is not None else None
-    Device._meta.get_field("window").set_cached_value(device, window)
+    device, window = rows.instances(row, Device, Window)
+    rows.attach(device, "window", window)
     return device
 
 

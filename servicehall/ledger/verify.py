@@ -19,6 +19,7 @@ fallback. ``FAST_PATH = False`` turns both off.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
@@ -638,15 +639,9 @@ def _own_states(subject_type: str, subject_ids: list[str]) -> dict[str, Recorded
     return latest
 
 
-def _batches(rows: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _latest(own: dict[str, Recorded], others: dict[str, Recorded], key: str) -> Recorded | None:
+    """A subject's latest recorded state, from its own entries or another's "also"."""
+    return max((r for r in (own.get(key), others.get(key)) if r is not None), default=None)
 
 
 def _keyset(queryset, key: str, size: int, key_of: Callable = lambda row: row.pk) -> Iterator[list]:
@@ -709,9 +704,7 @@ def reconcile(summary: Summary) -> Iterator[Problem]:
             own = _own_states(subject_type, [str(row.pk) for row in rows])
             for row in rows:
                 summary.rows_reconciled += 1
-                key = str(row.pk)
-                candidates = [r for r in (own.get(key), others.get(key)) if r is not None]
-                recorded = max(candidates, default=None)
+                recorded = _latest(own, others, str(row.pk))
                 unit_id = getattr(row, reconciler.unit_field)
                 if recorded is None or recorded[3] is None:
                     yield Problem(
@@ -733,7 +726,11 @@ def reconcile(summary: Summary) -> Iterator[Problem]:
         )
         pages = _keyset(subjects, "subject_id", RECONCILE_BATCH, key_of=str)
         also_only = sorted(set(others) - set(subjects.filter(subject_id__in=list(others))))
-        for subject_ids in [*pages, *_batches(also_only, RECONCILE_BATCH)]:
+        also_pages = (
+            also_only[start : start + RECONCILE_BATCH]
+            for start in range(0, len(also_only), RECONCILE_BATCH)
+        )
+        for subject_ids in itertools.chain(pages, also_pages):
             pks = _as_pks(model, subject_ids)
             present = {
                 str(pk)
@@ -746,8 +743,7 @@ def reconcile(summary: Summary) -> Iterator[Problem]:
                 continue
             own = _own_states(subject_type, missing)
             for subject_id in missing:
-                candidates = [r for r in (own.get(subject_id), others.get(subject_id)) if r]
-                recorded = max(candidates, default=None)
+                recorded = _latest(own, others, subject_id)
                 if recorded is not None and recorded[3] is not None:
                     yield Problem(
                         recorded[0], recorded[1], "row deleted behind the ledger",

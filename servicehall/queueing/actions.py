@@ -146,14 +146,6 @@ def _current(state: WindowState, *statuses: str) -> Ticket:
     return ticket
 
 
-def _save_ticket(ticket: Ticket, *fields: str) -> None:
-    rows.update(ticket, *fields)
-
-
-def _save_state(state: WindowState, *fields: str) -> None:
-    rows.update(state, *fields)
-
-
 def _record(ticket: Ticket, event: str, *, actor=None, channel=Channel.STAFF, **extra) -> None:
     append(
         unit=ticket.unit_id,
@@ -383,7 +375,7 @@ def call_next(clerk, window: Window) -> Ticket | None:
                             rows.attach(ticket, "queue", queue)
                     rows.attach(ticket, "window", window)
                     state.current, state.since = ticket, now
-                    _save_state(state, "current", "since")
+                    rows.update(state, "current", "since")
                     _record(ticket, "hall.ticket_called", actor=clerk, window=window.number)
                     _call_event(ticket, window, clerk)
                     return ticket
@@ -406,11 +398,11 @@ def call_chosen(clerk, window: Window, ticket: Ticket, *, reason: str) -> Ticket
         if ticket.unit_id != window.unit_id or ticket.service_day != _today():
             raise HallError(_("That ticket is not waiting here today."))
         now = timezone.now()
-        if _claim(ticket.pk, window, clerk, now) is None:
+        ticket = _claim(ticket.pk, window, clerk, now)
+        if ticket is None:
             raise HallError(_("That ticket is no longer waiting."))
-        ticket.refresh_from_db()
         state.current, state.since = ticket, now
-        _save_state(state, "current", "since")
+        rows.update(state, "current", "since")
         _record(ticket, "hall.ticket_chosen", actor=clerk, window=window.number, reason=reason)
         raise_flag(
             unit_id=ticket.unit_id, clause="D-13", key=f"D-13:ticket:{ticket.pk}",
@@ -427,7 +419,7 @@ def recall(clerk, window: Window) -> Ticket:
         state = _state_at_work(clerk, window)
         ticket = _current(state, TicketStatus.CALLED)
         ticket.recalls += 1
-        _save_ticket(ticket, "recalls")
+        rows.update(ticket, "recalls")
         _record(ticket, "hall.ticket_recalled", actor=clerk, recalls=ticket.recalls)
         _call_event(ticket, window, clerk, recall=True)
     return ticket
@@ -446,9 +438,9 @@ def skip_no_show(clerk, window: Window) -> Ticket:
                 )
             )
         ticket.status, ticket.finished_at = TicketStatus.NO_SHOW, timezone.now()
-        _save_ticket(ticket, "status", "finished_at")
+        rows.update(ticket, "status", "finished_at")
         state.current, state.since = None, ticket.finished_at
-        _save_state(state, "current", "since")
+        rows.update(state, "current", "since")
         _record(ticket, "hall.ticket_no_show", actor=clerk)
         _queue_event(ticket.unit_id, ticket.service_day)
     return ticket
@@ -459,7 +451,7 @@ def start_service(clerk, window: Window) -> Ticket:
         state = _state_at_work(clerk, window)
         ticket = _current(state, TicketStatus.CALLED)
         ticket.status, ticket.started_at = TicketStatus.SERVING, timezone.now()
-        _save_ticket(ticket, "status", "started_at")
+        rows.update(ticket, "status", "started_at")
         _record(ticket, "hall.service_started", actor=clerk)
     return ticket
 
@@ -471,9 +463,9 @@ def finish_service(clerk, window: Window) -> Ticket:
         now = timezone.now()
         ticket.status, ticket.finished_at = TicketStatus.DONE, now
         ticket.started_at = ticket.started_at or now
-        _save_ticket(ticket, "status", "finished_at", "started_at")
+        rows.update(ticket, "status", "finished_at", "started_at")
         state.current, state.since = None, now
-        _save_state(state, "current", "since")
+        rows.update(state, "current", "since")
         _record(ticket, "hall.service_finished", actor=clerk)
         _queue_event(ticket.unit_id, ticket.service_day)
     return ticket
@@ -505,12 +497,12 @@ def transfer(
         ticket.queue = to_queue or ticket.queue
         ticket.target_window = to_window
         ticket.transfers += 1
-        _save_ticket(
+        rows.update(
             ticket, "status", "window", "clerk", "called_at", "started_at", "queue",
             "target_window", "transfers",
         )  # fmt: skip
         state.current, state.since = None, timezone.now()
-        _save_state(state, "current", "since")
+        rows.update(state, "current", "since")
         _record(
             ticket, "hall.ticket_transferred", actor=clerk, reason=reason, from_window=window.number
         )
@@ -566,7 +558,7 @@ def open_window(
         )  # fmt: skip
         state.status, state.clerk, state.since = WindowStatus.OPEN, clerk, now
         state.pause_reason, state.paused_until, state.current = "", None, None
-        _save_state(state, "status", "clerk", "since", "pause_reason", "paused_until", "current")
+        rows.update(state, "status", "clerk", "since", "pause_reason", "paused_until", "current")
         append(
             unit=window.unit_id, event="hall.window_opened", subject=Subject.of(window),
             payload={"window": window.number, "late": check.late, "first_today": created},
@@ -600,7 +592,7 @@ def pause_window(clerk, window: Window, *, reason: str, minutes: int) -> WindowS
         now = timezone.now()
         state.status, state.pause_reason, state.since = WindowStatus.PAUSED, reason, now
         state.paused_until = now + dt.timedelta(minutes=minutes)
-        _save_state(state, "status", "pause_reason", "since", "paused_until")
+        rows.update(state, "status", "pause_reason", "since", "paused_until")
         append(
             unit=window.unit_id, event="hall.window_paused", subject=Subject.of(window),
             payload={"window": window.number, "reason": reason, "minutes": minutes}, actor=clerk,
@@ -619,7 +611,7 @@ def resume_window(clerk, window: Window) -> WindowState:
         state.status, state.pause_reason, state.paused_until, state.since = (
             WindowStatus.OPEN, "", None, now,
         )  # fmt: skip
-        _save_state(state, "status", "pause_reason", "paused_until", "since")
+        rows.update(state, "status", "pause_reason", "paused_until", "since")
         append(
             unit=window.unit_id, event="hall.window_resumed", subject=Subject.of(window),
             payload={"window": window.number, "overran": overran}, actor=clerk,
@@ -638,7 +630,7 @@ def close_window(clerk, window: Window) -> WindowState:
         state.status, state.clerk, state.current, state.since = (
             WindowStatus.CLOSED, None, None, timezone.now(),
         )  # fmt: skip
-        _save_state(state, "status", "clerk", "current", "since")
+        rows.update(state, "status", "clerk", "current", "since")
         append(
             unit=window.unit_id, event="hall.window_closed", subject=Subject.of(window),
             payload={"window": window.number}, actor=clerk,

@@ -131,3 +131,13 @@ def _json(data) -> bytes:
 @pytest.fixture
 def api(client) -> Api:
     return Api(client)
+
+
+def statements(queries) -> list[str]:
+    """The statements a request ran (a CaptureQueriesContext), without the savepoints of
+    the test's own transaction."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+    ]

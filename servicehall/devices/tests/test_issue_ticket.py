@@ -17,6 +17,8 @@ from servicehall.ledger.choices import Channel
 from servicehall.ledger.models import LedgerEntry
 from servicehall.queueing.models import HallEvent, Ticket
 
+from . import conftest
+
 RESIDENT = {"queue": "A", "client_type": "resident"}
 
 
@@ -198,29 +200,20 @@ def test_the_green_channel_cannot_be_claimed_at_a_kiosk(api, hall):
     assert not Ticket.objects.exists()
 
 
-def _statements(queries) -> list[str]:
-    """The statements of a request, without the savepoints of the test's transaction."""
-    return [
-        " ".join(q["sql"].split()[:3])
-        for q in queries.captured_queries
-        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
-    ]
-
-
 def test_issuing_a_ticket_runs_eleven_plain_statements(api, hall):
     api.post("issue-ticket", RESIDENT, token=hall.token("kiosk"))  # last seen: now
 
     with CaptureQueriesContext(connection) as queries:
         assert api.post("issue-ticket", RESIDENT, token=hall.token("kiosk")).status_code == 201
 
-    statements = _statements(queries)
+    statements = [" ".join(sql.split()[:3]) for sql in conftest.statements(queries)]
     # The device, the queue; in the transaction the number, the ticket, the ledger's
     # head, entry and head again, the waiting counts and the event; then the estimate.
     assert len(statements) == 11, statements
     assert [s for s in statements if s.startswith(("INSERT", "UPDATE"))] == [
         "UPDATE queueing_ticketcounter SET",
         'INSERT INTO "queueing_ticket"',
-        "INSERT INTO ledger_ledgerentry",
-        "UPDATE ledger_ledgerhead SET",
+        'INSERT INTO "ledger_ledgerentry"',
+        'UPDATE "ledger_ledgerhead" SET',
         'INSERT INTO "queueing_hallevent"',
     ]

@@ -14,6 +14,8 @@ from servicehall.ledger.models import LedgerEntry
 from servicehall.queueing.actions import close_window, issue_ticket, open_window, pause_window
 from servicehall.queueing.models import Ticket, WindowState
 
+from . import conftest
+
 ONE_TARGET = "Transfer to one queue or one window."
 SAME_WINDOW = "Transfer within this hall, to another queue or window."
 
@@ -246,15 +248,6 @@ def test_only_counter_terminals_act_at_windows(api, hall, device):
     assert Ticket.objects.get().status == "waiting"
 
 
-def _statements(queries) -> list[str]:
-    """The statements of a request, without the savepoints of the test's transaction."""
-    return [
-        q["sql"]
-        for q in queries.captured_queries
-        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
-    ]
-
-
 @pytest.mark.parametrize(
     ("name", "count"),
     [
@@ -280,9 +273,9 @@ def test_a_visit_runs_few_plain_statements_and_answers_what_is_stored(api, hall,
         response = _post(api, hall, name)
 
     assert response.status_code == 200
-    assert len(_statements(queries)) == count, _statements(queries)
+    assert len(conftest.statements(queries)) == count, conftest.statements(queries)
     if connection.vendor == "postgresql":
-        locked = [sql for sql in _statements(queries) if "FOR UPDATE" in sql]
+        locked = [sql for sql in conftest.statements(queries) if "FOR UPDATE" in sql]
         assert len(locked) == 2 and locked[0].endswith("FOR UPDATE OF s")  # state, ledger head
     # Answered from the action's ticket, as a fresh read of the row would answer.
     stored = Ticket.objects.select_related("queue", "window", "target_window").get(code="A001")
