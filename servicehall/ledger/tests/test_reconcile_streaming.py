@@ -137,3 +137,26 @@ def test_a_row_recorded_only_by_another_subjects_entry_is_named_when_deleted(
     assert _named(problems) == {(office.pk, entry.seq, "row deleted behind the ledger")}
     assert not LedgerEntry.objects.filter(subject_type="org.dutyassignment",
                                           subject_id=str(extra.pk)).exists()  # fmt: skip
+
+
+def test_the_ledgers_subjects_are_read_a_page_at_a_time_as_they_are_checked(
+    roster_ledger, monkeypatch
+):
+    """The deleted row is named after reading the first page of subjects, not all of them."""
+    first = min(roster_ledger.rows.values(), key=lambda row: str(row.pk))
+    DutyAssignment.objects.filter(pk=first.pk).delete()
+    monkeypatch.setattr(verify, "RECONCILE_BATCH", 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        problems = reconcile(Summary())
+        deleted = next(p for p in problems if p.kind == "row deleted behind the ledger")
+        pages_read = [
+            q
+            for q in queries.captured_queries
+            if "DISTINCT" in q["sql"] and "'org.dutyassignment'" in q["sql"]
+        ]
+
+    assert str(first.pk) in deleted.detail
+    subjects = LedgerEntry.objects.filter(subject_type="org.dutyassignment")
+    assert subjects.values("subject_id").distinct().count() >= 4
+    assert len(pages_read) == 1
