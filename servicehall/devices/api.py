@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -33,7 +33,7 @@ from servicehall.queueing.views_display import call_events, display_state
 from . import openapi
 from .auth import Conflict, endpoint, json_body, json_response
 from .choices import DeviceKind
-from .forms import TicketRequest, TransferRequest
+from .forms import RequestBody, TicketRequest, TransferRequest
 from .models import Device
 
 ISSUERS = (DeviceKind.KIOSK, DeviceKind.PHONE_SYSTEM)
@@ -126,23 +126,25 @@ def _invalid(field: str, message) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _parse(form_class: type[forms.Form], request) -> dict:
+def _parse(body_class: type[RequestBody], request) -> dict:
     """The request's fields, validated; a field the endpoint does not know is refused, so
     that a misspelt field is never silently ignored."""
     data = json_body(request)
-    form = form_class(data)
-    valid = form.is_valid()
-    wrong = {
-        name: [_("This field is unknown here.")] for name in sorted(set(data) - set(form.fields))
-    }
-    for name, field in form.fields.items():
+    fields = body_class.base_fields
+    wrong = {name: [_("This field is unknown here.")] for name in sorted(set(data) - set(fields))}
+    for name, field in fields.items():
         if name in data and not _json_type_fits(field, data[name]):
             wrong[name] = [_("This field has the wrong type.")]
-    if wrong or not valid:
-        errors = form.errors.as_data()
-        general = errors.pop(NON_FIELD_ERRORS, [])
-        raise ValidationError({**errors, **wrong} or general)
-    return form.cleaned_data
+    try:
+        cleaned = body_class.clean_data(data)
+    except ValidationError as error:
+        if not wrong:
+            raise
+        errors = error.error_dict if hasattr(error, "error_dict") else {}
+        raise ValidationError({**errors, **wrong}) from None
+    if wrong:
+        raise ValidationError(wrong)
+    return cleaned
 
 
 def _json_type_fits(field: forms.Field, value) -> bool:

@@ -18,7 +18,12 @@ class LedgerEntry(models.Model):
     triggers refuse UPDATE and DELETE; a correction is a new entry naming ``corrects_seq``.
     """
 
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
+    # No index of their own on the unit and the actor: ledger_entry_unit_seq and the
+    # partial ledger_entry_actor_at begin with them, and each index is written by every
+    # append.
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, db_index=False
+    )
     seq = models.PositiveBigIntegerField(_("sequence number"))
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
@@ -27,6 +32,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
     )
     actor_staff_no = models.CharField(_("staff number"), max_length=16, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)

@@ -183,13 +183,15 @@ def _queue_event(unit_id: int, service_day: dt.date) -> None:
 # two issues never get the same one (invariant 3). The ORM needs three statements.
 _NEXT_NUMBER_SQL = (
     "UPDATE queueing_ticketcounter SET last = last + 1 "
-    "WHERE queue_id = %s AND service_day = %s RETURNING last"
+    "WHERE unit_id = %s AND queue_id = %s AND service_day = %s RETURNING last"
 )
 
 
 def _next_number(queue: Queue, day: dt.date) -> int:
     """The next ticket number of the queue and day; inside the issuing transaction."""
-    params = [queue.pk, connection.ops.adapt_datefield_value(day)]
+    # The unit too, so that the counter's unique index finds the row (the queue's own
+    # index would read every day's counter of the queue).
+    params = [queue.unit_id, queue.pk, connection.ops.adapt_datefield_value(day)]
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_NUMBER_SQL, params)
         row = cursor.fetchone()
@@ -312,19 +314,25 @@ def _pools(window: Window, day: dt.date) -> list:
 
 
 # call_next's candidates, pool by pool, as :func:`_pools` orders them: one statement
-# written once, where the ORM's query cost ten times what it takes to run.
+# written once, where the ORM's query cost ten times what it takes to run. The queue's
+# own tickets are read in calling order off the index ticket_waiting (no sort, however
+# long the line), those transferred to the window off ticket_target_window; the two
+# short lists are merged.
 _CANDIDATES_SQL = (
-    "SELECT id FROM queueing_ticket WHERE service_day = %s AND status = %s AND "
-    "((queue_id = %s AND target_window_id IS NULL) OR (%s AND target_window_id = %s)) "
-    "ORDER BY priority, issued_at, id LIMIT 20"
+    "SELECT id FROM ("
+    "SELECT * FROM (SELECT id, priority, issued_at FROM queueing_ticket WHERE queue_id = %s "
+    "AND service_day = %s AND status = %s AND target_window_id IS NULL "
+    "ORDER BY priority, issued_at, id LIMIT 20) own "
+    "UNION ALL SELECT id, priority, issued_at FROM queueing_ticket WHERE %s "
+    "AND target_window_id = %s AND status = %s AND service_day = %s"
+    ") pool ORDER BY priority, issued_at, id LIMIT 20"
 )
 
 
 def _candidates(window: Window, day: dt.date, queue_id: int | None, transferred: bool) -> list:
-    params = [
-        connection.ops.adapt_datefield_value(day), TicketStatus.WAITING.value, queue_id,
-        transferred, window.pk,
-    ]  # fmt: skip
+    day = connection.ops.adapt_datefield_value(day)
+    waiting = TicketStatus.WAITING.value
+    params = [queue_id, day, waiting, transferred, window.pk, waiting, day]
     with connection.cursor() as cursor:
         cursor.execute(_CANDIDATES_SQL, params)
         return [row[0] for row in cursor.fetchall()]

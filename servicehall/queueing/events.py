@@ -36,13 +36,12 @@ def _redis_client():
 
 # Every issue, call, no-show, finish and transfer counts the waiting clients in its
 # transaction, so this is one query with no ORM on the way: the ORM's two queries cost
-# a third of issuing a ticket. One count per queue, each read through ticket_unit_day
-# (unit, day, status): 15 % cheaper than a LEFT JOIN grouped by queue, and the reading
-# of each waiting row for its queue is what the statement still costs (about 1 ms with
-# 1,500 waiting on SQLite).
+# a third of issuing a ticket. One count per queue on the index ticket_waiting alone
+# (queue, day, status, ...), without reading a ticket: the count no longer costs a
+# read of every waiting ticket (1,500 waiting: about 1 ms on SQLite).
 _WAITING_SQL = (
     "SELECT q.prefix, (SELECT COUNT(*) FROM queueing_ticket t WHERE t.queue_id = q.id "
-    "AND t.status = %s AND t.service_day = %s AND t.unit_id = q.unit_id) "
+    "AND t.service_day = %s AND t.status = %s) "
     "FROM queueing_queue q WHERE q.unit_id = %s AND q.active = %s ORDER BY q.prefix"
 )
 
@@ -51,7 +50,7 @@ def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
     """Waiting tickets of the day per active queue of the unit, by the queue's letter."""
     day = connection.ops.adapt_datefield_value(service_day)
     with connection.cursor() as cursor:
-        cursor.execute(_WAITING_SQL, [TicketStatus.WAITING.value, day, unit_id, True])
+        cursor.execute(_WAITING_SQL, [day, TicketStatus.WAITING.value, unit_id, True])
         return dict(cursor.fetchall())
 
 

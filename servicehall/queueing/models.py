@@ -123,8 +123,15 @@ class Ticket(models.Model):
     counts per unit, issuing queue and service day.
     """
 
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT)
-    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT)
+    # No index of their own on the unit, the queue and the target window: ticket_unit_day,
+    # ticket_waiting and ticket_target_window begin with them. Each index is written by
+    # every ticket issued.
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, db_index=False
+    )
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.PROTECT, db_index=False
+    )
     service_day = models.DateField(_("service day"))
     number = models.PositiveIntegerField(_("number"))
     code = models.CharField(_("ticket"), max_length=8)
@@ -165,6 +172,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,8 +200,29 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
+            # The waiting line of a queue in calling order (N-2.3): a call reads its first
+            # tickets without sorting, a waiting count and the tickets ahead of one are
+            # counted on this index alone, however long the line (every issue, call and
+            # finish counts them). The untransferred tickets (target_window NULL) first.
             models.Index(
-                fields=["queue", "status", "priority", "issued_at"], name="ticket_calling_order"
+                fields=[
+                    "queue",
+                    "service_day",
+                    "status",
+                    "target_window",
+                    "priority",
+                    "issued_at",
+                    "id",
+                ],
+                name="ticket_waiting",
+            ),
+            # Partial: the finished tickets of a queue, latest first, for the estimate of
+            # the service time (N-2.4); no other ticket is written to it.
+            models.Index(
+                "queue",
+                models.OrderBy(models.F("finished_at"), descending=True),
+                name="ticket_recent_service",
+                condition=Q(status=TicketStatus.DONE),
             ),
             # Partial: only transferred tickets name a window (the calls look them up).
             models.Index(
@@ -203,9 +232,6 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["unit", "service_day", "status"], name="ticket_unit_day"),
             models.Index(fields=["follow_token"], name="ticket_follow_token"),
-            # The waiting counts every issue, call and finish sends to the displays: a
-            # count on this index alone (1,500 waiting: 1.2 ms reading each row, 0.12 ms).
-            models.Index(fields=["queue", "status", "service_day"], name="ticket_waiting_count"),
         ]
 
     def __str__(self) -> str:
@@ -286,7 +312,10 @@ class HallEvent(models.Model):
     commit; its increasing id lets a display that lost its connection catch up.
     """
 
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
+    # hall_event_unit_id begins with the unit: no index of its own.
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, db_index=False
+    )
     at = models.DateTimeField(_("time"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=24)
     data = models.JSONField(_("data"))
