@@ -137,12 +137,15 @@ class Ticket(models.Model):
     code = models.CharField(_("ticket"), max_length=8)
     channel = models.CharField(_("issued by"), max_length=12, choices=TicketChannel.choices)
     client_type = models.CharField(_("client type"), max_length=12)
+    # The item, the window and the clerk are indexed by partial indexes below: a ticket
+    # issued names none of them, and every index is written by every ticket issued.
     item = models.ForeignKey(
         "catalogue.ServiceItem",
         verbose_name=_("service item"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
     )
     priority = models.PositiveSmallIntegerField(
         _("priority class"), choices=Priority.choices, default=Priority.NORMAL
@@ -164,6 +167,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,
     )
     target_window = models.ForeignKey(
         "org.Window",
@@ -180,6 +184,7 @@ class Ticket(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
     )
     recalls = models.PositiveSmallIntegerField(_("recalls"), default=0)
     transfers = models.PositiveSmallIntegerField(_("transfers"), default=0)
@@ -230,6 +235,11 @@ class Ticket(models.Model):
                 name="ticket_target_window",
                 condition=Q(target_window__isnull=False),
             ),
+            models.Index(fields=["item"], name="ticket_item", condition=Q(item__isnull=False)),
+            models.Index(
+                fields=["window"], name="ticket_window", condition=Q(window__isnull=False)
+            ),
+            models.Index(fields=["clerk"], name="ticket_clerk", condition=Q(clerk__isnull=False)),
             models.Index(fields=["unit", "service_day", "status"], name="ticket_unit_day"),
             models.Index(fields=["follow_token"], name="ticket_follow_token"),
         ]
