@@ -5,19 +5,23 @@ included) runs on a free loopback port against the bench's throwaway database, f
 the demo data (three offices, queues A-D, the roster); the office's windows are opened by
 their rostered clerks, and a kiosk and one counter terminal per client get device tokens.
 A bounded load generator (a few threads, each with one keep-alive connection, a fixed
-number of requests and a time limit) then measures, one after the other:
+number of requests and a time limit) then measures, in several short rounds of:
 
 (a) ``GET /api/health``, a trivial JSON view of the same server: the baseline, measured
-    before and after the others; the higher of the two is used;
+    before and after each round's other phases; the mean of the two is used;
 (b) ``POST /api/tickets`` from the kiosk: issuing a ticket, ledger entry and live event
     included (ratio = issues/s / baseline requests/s, goal at least 0.35);
 (c) the whole visit: issue, call next, start, finish, each by HTTP (ratio = the visit's
     requests/s / baseline requests/s, goal at least 0.3).
 
+Each figure is the median of the rounds' ratios: this machine's speed drifts within a
+minute, and a ratio is only fair between phases measured at the same speed.
+
 Every answer must have the expected status; afterwards the tickets are counted and the
 office's ledger chain is verified.
 
-``python -m servicehall.bench.http [--requests N] [--clients C] [--seconds S] [--postgres]``
+``python -m servicehall.bench.http [--requests N] [--rounds R] [--clients C] [--seconds S]
+[--postgres]``
 runs them alone; ``BENCHMARKS`` and ``RUN_ORDER`` follow the convention of the other
 benchmark modules.
 
@@ -48,6 +52,7 @@ VISIT_GOAL = 0.3
 DEFAULT_REQUESTS = 3000
 DEFAULT_CLIENTS = 4
 DEFAULT_SECONDS = 30.0
+DEFAULT_ROUNDS = 5
 HOST = "127.0.0.1"
 OFFICE = "OFF-LJ-SS"
 # Issued tickets go to the demo queues in turn, so no queue grows past what a hall sees.
@@ -431,10 +436,46 @@ def _unexpected(*phases: Phase) -> list[str]:
     ]
 
 
+@dataclass
+class Round:
+    """One round of load: the baseline, then issuing, then whole visits; the baseline of
+    the next round (or the last one) closes it."""
+
+    health: Phase
+    issued: Phase
+    visits: Phase
+
+
+def _ratios(rounds: list[Round], closing: Phase) -> list[tuple[float, float, float]]:
+    """Per round: the baseline (the mean of the two around it, requests/s) and the issue
+    and visit ratios against it."""
+    found = []
+    for index, round_ in enumerate(rounds):
+        after = rounds[index + 1].health if index + 1 < len(rounds) else closing
+        base = (round_.health.requests_per_second + after.requests_per_second) / 2
+        found.append(
+            (
+                base,
+                round_.issued.requests_per_second / base,
+                round_.visits.requests_per_second / base,
+            )
+        )
+    return found
+
+
+def _round_lines(rounds: list[Round], ratios: list, pick: Callable[[Round], Phase], at: int):
+    return [
+        f"round {n}: {pick(round_).describe()}; ratio {ratio[at]:.3f}"
+        for n, (round_, ratio) in enumerate(zip(rounds, ratios, strict=True), start=1)
+    ]
+
+
 def bench_http(options: argparse.Namespace) -> list[Result]:
     from django.db import connections
 
     requests, clients, seconds = _settings(options)
+    rounds_count = getattr(options, "http_rounds", None) or DEFAULT_ROUNDS
+    per_round = max(requests // rounds_count, clients)
     hall = prepare_hall(clients)
     connections.close_all()  # the server's processes open their own
     port = free_port()
@@ -450,50 +491,63 @@ def bench_http(options: argparse.Namespace) -> list[Result]:
             run_phase("warm-up", port, issue, 20 * clients, seconds),
             run_phase("warm-up", port, visit, 5 * clients, seconds, 4),
         ]
-        before = run_phase("(a) GET /api/health", port, health, requests, seconds)
-        issued = run_phase("(b) POST /api/tickets", port, issue, requests, seconds)
-        visits = run_phase("(c) visit", port, visit, max(requests // 4, clients), seconds, 4)
-        after = run_phase("(a) GET /api/health, again", port, health, requests, seconds)
-    hall_failures = _check_hall(
-        hall,
-        issued=warm[1].operations + issued.operations,
-        visits=warm[2].operations + visits.operations,
-    )
-    baseline = max(before, after, key=lambda phase: phase.requests_per_second)
-    base_rate = baseline.requests_per_second
+        # Short rounds, each ratio against the baseline measured just around it: this
+        # machine's speed drifts by a third within a minute, so one long phase of each
+        # would compare the two at different speeds.
+        rounds = [
+            Round(
+                run_phase("(a) GET /api/health", port, health, per_round, seconds),
+                run_phase("(b) POST /api/tickets", port, issue, per_round, seconds),
+                run_phase("(c) visit", port, visit, max(per_round // 4, clients), seconds, 4),
+            )
+            for _round in range(rounds_count)
+        ]
+        closing = run_phase("(a) GET /api/health", port, health, per_round, seconds)
+    issued = warm[1].operations + sum(round_.issued.operations for round_ in rounds)
+    visited = warm[2].operations + sum(round_.visits.operations for round_ in rounds)
+    hall_failures = _check_hall(hall, issued=issued, visits=visited)
+    ratios = _ratios(rounds, closing)
+    issue_ratio = statistics.median(ratio[1] for ratio in ratios)
+    visit_ratio = statistics.median(ratio[2] for ratio in ratios)
     setup = (
-        f"server: {command} ({os.cpu_count()} CPUs); {clients} client threads, one keep-alive "
-        f"connection each; at most {requests:,} requests a phase and {seconds:.0f} s"
+        f"server: {command} ({os.cpu_count()} CPUs); {clients} client threads, one "
+        f"connection each (kept alive where the server allows); {rounds_count} rounds of at "
+        f"most {per_round:,} requests a phase and {seconds:.0f} s; each ratio is the median of "
+        "the rounds', each against the mean of the baselines just before and after it"
     )
     baseline_lines = [
-        before.describe(),
-        after.describe(),
-        f"baseline: the higher, {base_rate:,.0f} requests/s",
-    ]
-    issue_ratio = issued.requests_per_second / base_rate
-    visit_ratio = visits.requests_per_second / base_rate
+        f"round {n}: {round_.health.describe()}; baseline {ratio[0]:,.0f} requests/s"
+        for n, (round_, ratio) in enumerate(zip(rounds, ratios, strict=True), start=1)
+    ] + [f"closing: {closing.describe()}"]
+    healths = [round_.health for round_ in rounds] + [closing]
     return [
         Result(
             "http: trivial JSON view (baseline)",
             1.0,
             raw=[setup, *baseline_lines],
-            failures=_unexpected(warm[0], before, after),
+            failures=_unexpected(warm[0], *healths),
         ),
         Result(
             "http: issue a ticket",
             issue_ratio,
             f">= {ISSUE_GOAL}",
             issue_ratio >= ISSUE_GOAL,
-            [issued.describe(), "ledger entry and live event in each request's transaction"],
-            _unexpected(warm[1], issued),
+            [
+                *_round_lines(rounds, ratios, lambda round_: round_.issued, 1),
+                "ledger entry and live event in each request's transaction",
+            ],
+            _unexpected(warm[1], *(round_.issued for round_ in rounds)),
         ),
         Result(
             "http: visit (issue, call, start, finish)",
             visit_ratio,
             f">= {VISIT_GOAL}",
             visit_ratio >= VISIT_GOAL,
-            [visits.describe(), "ratio: the visit's requests/s over the baseline's requests/s"],
-            _unexpected(warm[2], visits) + hall_failures,
+            [
+                *_round_lines(rounds, ratios, lambda round_: round_.visits, 2),
+                "ratio: the visit's requests/s over the baseline's requests/s",
+            ],
+            _unexpected(warm[2], *(round_.visits for round_ in rounds)) + hall_failures,
         ),
     ]
 
@@ -521,6 +575,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seconds", dest="http_seconds", type=float, default=DEFAULT_SECONDS,
         help=f"time limit of each phase (default {DEFAULT_SECONDS:.0f})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rounds", dest="http_rounds", type=int, default=DEFAULT_ROUNDS,
+        help=f"rounds the requests are shared among (default {DEFAULT_ROUNDS})",
     )  # fmt: skip
     parser.add_argument(
         "--workers", dest="http_workers", type=int, default=None,
