@@ -13,6 +13,16 @@ rolls back, or the connection closes (or the process dies: the kernel releases i
 Writes outside a transaction (a single UPDATE in autocommit) do not take the flock; they
 are short, and SQLite's busy handler still covers them. An in-memory database has no file
 and no flock.
+
+Checkpoints. SQLite copies the write-ahead log back into the database file (and syncs it)
+inside the commit that takes the log past 1,000 pages, that is while this writer still
+holds the lock, and every other writer waits behind the copy. Here SQLite's automatic
+checkpoint is off, and each connection checkpoints every ``CHECKPOINT_EVERY`` of its write
+transactions, just after giving the lock back. A PASSIVE checkpoint neither waits for nor
+blocks a writer: it copies what no reader still needs, and the next one goes on from there.
+(``python -m servicehall.bench.http``, four rounds each way: issuing 0.263 against 0.237
+on average, the whole visit 0.278 against 0.227; the last rounds, over a larger file, no
+longer fell to 0.12-0.18.)
 """
 
 from __future__ import annotations
@@ -22,15 +32,21 @@ import os
 
 from django.db.backends.sqlite3 import base
 
+# Write transactions of one connection between two of its checkpoints.
+CHECKPOINT_EVERY = 32
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._lock_fd: int | None = None
         self._lock_held = False
+        self._writes_since_checkpoint = 0
 
     def get_new_connection(self, conn_params):
         conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         if not self.is_in_memory_db() and self._lock_fd is None:
             self._lock_fd = os.open(
                 f"{self.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT, 0o600
@@ -57,7 +73,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._commit()
         finally:
             if self.connection is None or self.connection.in_transaction is False:
+                wrote = self._lock_held
                 self._release_write_lock()
+                if wrote:
+                    self._count_write()
+
+    def _count_write(self) -> None:
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint >= CHECKPOINT_EVERY and self.connection is not None:
+            self._writes_since_checkpoint = 0
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the log back into the database file, outside the write lock."""
+        self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _rollback(self):
         try:

@@ -74,3 +74,59 @@ def test_a_writer_of_another_connection_waits_then_goes():
         assert not entered.wait(0.3)
     assert entered.wait(10) and done.wait(10)
     thread.join(10)
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+
+
+def _write(rows: int = 1) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for _ in range(rows):
+            cursor.execute("INSERT INTO fair_test (blob) VALUES (randomblob(3000))")
+
+
+@pytest.fixture
+def scratch_table():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE fair_test (id INTEGER PRIMARY KEY, blob BLOB)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE fair_test")
+
+
+def test_sqlite_does_not_checkpoint_inside_a_commit():
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_connection_checkpoints_after_giving_the_lock_back(monkeypatch, scratch_table):
+    from servicehall.lib.sqlite_fair import base
+
+    seen = []
+    checkpoint = base.DatabaseWrapper._checkpoint
+
+    def watched(self) -> None:
+        seen.append(_lock_is_free())
+        checkpoint(self)
+
+    monkeypatch.setattr(base.DatabaseWrapper, "_checkpoint", watched)
+    for _ in range(base.CHECKPOINT_EVERY * 3):
+        _write()
+
+    assert seen == [True, True, True]
+
+
+def test_the_log_stays_short_however_many_writes(monkeypatch, scratch_table):
+    """Without the checkpoints (CHECKPOINT_EVERY past the writes), the log would hold every
+    page written: about 300 pages here, against the few of a checkpoint's interval."""
+    from servicehall.lib.sqlite_fair import base
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 8)
+    for _ in range(100):
+        _write(rows=3)
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        _busy, pages_in_log, _copied = cursor.fetchone()
+    assert pages_in_log < 100
