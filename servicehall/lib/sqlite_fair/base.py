@@ -28,9 +28,13 @@ longer fell to 0.12-0.18.)
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
 
 from django.db.backends.sqlite3 import base
+
+log = logging.getLogger(__name__)
 
 # Write transactions of one connection between two of its checkpoints.
 CHECKPOINT_EVERY = 32
@@ -86,7 +90,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _checkpoint(self) -> None:
         """Copy the log back into the database file, outside the write lock."""
-        self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            # The transaction has committed: its caller must not see an error. The log
+            # keeps the pages, and the next checkpoint copies them.
+            log.warning("checkpoint of %s failed", self.settings_dict["NAME"], exc_info=True)
 
     def _rollback(self):
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 
 import pytest
@@ -130,3 +131,34 @@ def test_the_log_stays_short_however_many_writes(monkeypatch, scratch_table):
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
         _busy, pages_in_log, _copied = cursor.fetchone()
     assert pages_in_log < 100
+
+
+def test_a_failed_checkpoint_does_not_undo_or_fail_the_commit(monkeypatch, scratch_table):
+    from servicehall.lib.sqlite_fair import base
+
+    class Refusing:
+        """The SQLite connection, except that a checkpoint fails."""
+
+        def __init__(self, real) -> None:
+            self.real = real
+
+        def execute(self, sql, *args):
+            if "wal_checkpoint" in sql:
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.real.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 1)
+    wrapper = connections["default"]
+    real = wrapper.connection
+    wrapper.connection = Refusing(real)
+    try:
+        _write()
+    finally:
+        wrapper.connection = real
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM fair_test")
+        assert cursor.fetchone()[0] == 1
