@@ -182,9 +182,38 @@ def _queue_event(unit_id: int, service_day: dt.date) -> None:
 # SQLite's IMMEDIATE transaction holds the write lock already) and returns the number, so
 # two issues never get the same one (invariant 3). The ORM needs three statements.
 _NEXT_NUMBER_SQL = (
-    "UPDATE queueing_ticketcounter SET last = last + 1 "
+    "UPDATE queueing_ticketcounter SET last = last + 1, waiting = waiting + 1 "
     "WHERE unit_id = %s AND queue_id = %s AND service_day = %s RETURNING last"
 )
+
+# A ticket joins or leaves the line of its queue and day (call, transfer): the counter the
+# events' waiting counts are read from (TicketCounter.waiting).
+_WAITING_SQL = (
+    "UPDATE queueing_ticketcounter SET waiting = waiting + %s "
+    "WHERE unit_id = %s AND queue_id = %s AND service_day = %s"
+)
+
+
+def _count_waiting(ticket: Ticket, change: int) -> None:
+    """Add ``change`` to the waiting count of the ticket's queue and day."""
+    params = [
+        change, ticket.unit_id, ticket.queue_id,
+        connection.ops.adapt_datefield_value(ticket.service_day),
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_SQL, params)
+        if cursor.rowcount == 0:
+            # A ticket transferred to a queue that has issued nothing that day.
+            TicketCounter.objects.bulk_create(
+                [
+                    TicketCounter(
+                        unit_id=ticket.unit_id, queue_id=ticket.queue_id,
+                        service_day=ticket.service_day,
+                    )
+                ],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            cursor.execute(_WAITING_SQL, params)
 
 
 def _next_number(queue: Queue, day: dt.date) -> int:
@@ -357,7 +386,11 @@ def _claim(ticket_id: int, window: Window, clerk, now) -> Ticket | None:
     with connection.cursor() as cursor:
         cursor.execute(_claim_sql(), params)
         row = cursor.fetchone()
-    return None if row is None else rows.instance(Ticket, row)
+    if row is None:
+        return None
+    ticket = rows.instance(Ticket, row)
+    _count_waiting(ticket, -1)
+    return ticket
 
 
 def call_next(clerk, window: Window) -> Ticket | None:
@@ -509,6 +542,7 @@ def transfer(
             ticket, "status", "window", "clerk", "called_at", "started_at", "queue",
             "target_window", "transfers",
         )  # fmt: skip
+        _count_waiting(ticket, +1)
         state.current, state.since = None, timezone.now()
         rows.update(state, "current", "since")
         _record(

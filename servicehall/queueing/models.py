@@ -91,12 +91,20 @@ class WindowQueue(models.Model):
 
 
 class TicketCounter(models.Model):
-    """The last number issued per unit, queue and service day; locked while a number is drawn."""
+    """The last number issued and the tickets waiting, per unit, queue and service day;
+    locked while a number is drawn.
+
+    ``waiting`` is kept by the actions that move a ticket into or out of the line (issue,
+    call, transfer), in their transaction: every event carries the waiting counts, and
+    reading them here costs the same however long the line, where counting the tickets
+    cost a step per waiting ticket inside every writer's lock.
+    """
 
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE)
     queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE)
     service_day = models.DateField(_("service day"))
     last = models.PositiveIntegerField(_("last number"), default=0)
+    waiting = models.PositiveIntegerField(_("waiting"), default=0)
 
     class Meta:
         verbose_name = _("ticket counter")

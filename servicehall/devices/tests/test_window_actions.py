@@ -252,9 +252,10 @@ def test_only_counter_terminals_act_at_windows(api, hall, device):
     ("name", "count"),
     [
         # The device, the window's clerk; in the transaction the window's state locked with
-        # its current ticket, the window's queues, the candidates, the claim, the state, the
-        # ledger's three statements, the waiting counts and the event; the window again.
-        ("window-call-next", 13),
+        # its current ticket, the window's queues, the candidates, the claim, the queue's
+        # waiting count, the state, the ledger's three statements, the waiting counts and
+        # the event; the window again.
+        ("window-call-next", 14),
         # The device, the clerk; the state, the ticket, the ledger's three; the window.
         ("window-start", 8),
         # As start, with the state, the waiting counts and the event.

@@ -1,4 +1,4 @@
-"""What the hall's hot queries cost as the day fills up: a call, a waiting count and an
+"""What the hall's hot queries cost as the day fills up: a call, the waiting counts and an
 estimate must not read the whole line (N-2.4: short waits, whatever the crowd).
 
 Measured in SQLite's own steps (the virtual machine's instructions, counted by a progress
@@ -95,18 +95,33 @@ def test_the_recent_service_times_are_read_without_the_days_finished_tickets(hal
     assert estimates.average_service_minutes(hall.queue_a.pk) == 5
 
 
-def test_waiting_counts_and_the_clients_ahead_are_counted_on_the_index_alone(hall, clock):
+def test_the_waiting_counts_cost_the_same_however_long_the_line(hall, clock):
+    hall.issue()
+    _crowd(hall, hall.queue_a, 20)
+
+    def counts():
+        events.waiting_counts(hall.office.pk, DAY)
+
+    short = _steps(counts)
+    _crowd(hall, hall.queue_a, 600, start=200)
+    long = _steps(counts)
+
+    assert long == short  # the counters are read; no ticket is
     day = connection.ops.adapt_datefield_value(DAY)
-    waiting = _plan(events._WAITING_SQL, [day, TicketStatus.WAITING.value, hall.office.pk, True])
+    plan = _plan(events._WAITING_SQL, [day, hall.office.pk, True])
+    assert "queueing_ticket " not in plan and "ticketcounter" in plan
+
+
+def test_the_clients_ahead_are_counted_on_the_index_alone(hall, clock):
+    day = connection.ops.adapt_datefield_value(DAY)
     ahead = _plan(
         estimates._AHEAD_AND_WINDOWS_SQL,
         [hall.queue_a.pk, day, TicketStatus.WAITING.value, 3, 3, "2026-03-02", hall.queue_a.pk,
          "open"],
     )  # fmt: skip
 
-    assert "COVERING INDEX ticket_waiting" in waiting
     assert "COVERING INDEX ticket_waiting" in ahead
-    assert "TEMP B-TREE FOR ORDER BY" not in waiting + ahead
+    assert "TEMP B-TREE FOR ORDER BY" not in ahead
 
 
 def test_a_ticket_number_is_drawn_through_the_counters_unique_index(hall, clock):
