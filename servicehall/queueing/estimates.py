@@ -56,12 +56,18 @@ def ahead_of(ticket: Ticket) -> int:
 
 
 # What a waiting ticket's estimate needs, :func:`ahead_of` and :func:`open_windows`, in
-# one query: the API answers every issued ticket with its estimate. The tickets ahead
-# are counted on the index ticket_waiting alone, which holds every column named here.
+# one query: the API answers every issued ticket with its estimate. The clients ahead are
+# the queue's line (its waiting count, kept in the ticket counter, less the tickets sent
+# to a window) less those not ahead: counted from the ticket's place to the end of the
+# line on the index ticket_waiting, so a ticket just issued costs one step, not one per
+# client ahead of it (about 1 µs each on SQLite).
 _AHEAD_AND_WINDOWS_SQL = (
-    "SELECT (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
-    "AND status = %s AND target_window_id IS NULL "
-    "AND (priority < %s OR (priority = %s AND issued_at < %s))), "
+    "SELECT COALESCE((SELECT waiting FROM queueing_ticketcounter WHERE unit_id = %s "
+    "AND queue_id = %s AND service_day = %s), 0) "
+    "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
+    "AND status = %s AND target_window_id IS NOT NULL) "
+    "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
+    "AND status = %s AND target_window_id IS NULL AND (priority, issued_at) >= (%s, %s)), "
     "(SELECT COUNT(DISTINCT s.window_id) FROM queueing_windowstate s "
     "JOIN queueing_windowqueue wq ON wq.window_id = s.window_id "
     "WHERE wq.queue_id = %s AND s.status = %s)"
@@ -71,14 +77,15 @@ _AHEAD_AND_WINDOWS_SQL = (
 def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
     """:func:`ahead_of` the ticket and :func:`open_windows` of its queue, in one query."""
     ops = connection.ops
+    day = ops.adapt_datefield_value(ticket.service_day)
+    line = [ticket.queue_id, day, TicketStatus.WAITING.value]
     with connection.cursor() as cursor:
         cursor.execute(
             _AHEAD_AND_WINDOWS_SQL,
             [
-                ticket.queue_id, ops.adapt_datefield_value(ticket.service_day),
-                TicketStatus.WAITING.value, ticket.priority, ticket.priority,
-                ops.adapt_datetimefield_value(ticket.issued_at),
-                ticket.queue_id, WindowStatus.OPEN.value,
+                ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
+                ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
+                WindowStatus.OPEN.value,
             ],
         )  # fmt: skip
         ahead, windows = cursor.fetchone()

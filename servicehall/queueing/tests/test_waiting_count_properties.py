@@ -1,7 +1,9 @@
 """The waiting counts the events carry are kept in the ticket counters by the actions
 (TicketCounter.waiting); as a property: after any sequence of issues, calls (in order or
 chosen), finishes and transfers to a queue or a window, at any of three windows, each
-queue's count is the number of its tickets waiting (N-2.3, N-2.4)."""
+queue's count is the number of its tickets waiting, and the clients ahead of each waiting
+ticket that the API answers (read with the counters) are those of ``ahead_of`` (counted
+one by one) (N-2.3, N-2.4)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from servicehall.queueing import actions, events
 from servicehall.queueing.choices import TicketStatus
+from servicehall.queueing.estimates import ahead_and_windows, ahead_of
 from servicehall.queueing.models import Ticket
 
 from .conftest import DAY, at
@@ -87,6 +90,8 @@ def test_the_counters_waiting_counts_are_the_tickets_waiting(hall, clock):
                 clock.shift(20)
                 _step(hall, step)
                 assert events.waiting_counts(hall.office.pk, DAY) == _counted(hall), step
+                for ticket in Ticket.objects.filter(status=TicketStatus.WAITING):
+                    assert ahead_and_windows(ticket)[0] == ahead_of(ticket), (step, ticket)
             transaction.set_rollback(True)
 
     check()
