@@ -214,9 +214,9 @@ class Ticket(models.Model):
         ]
         indexes = [
             # The waiting line of a queue in calling order (N-2.3): a call reads its first
-            # tickets without sorting, a waiting count and the tickets ahead of one are
-            # counted on this index alone, however long the line (every issue, call and
-            # finish counts them). The untransferred tickets (target_window NULL) first.
+            # tickets without sorting, and the tickets behind one (for the clients ahead,
+            # with TicketCounter.waiting) and those sent to a window are counted on this
+            # index alone. The untransferred tickets (target_window NULL) first.
             models.Index(
                 fields=[
                     "queue",
