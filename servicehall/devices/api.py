@@ -10,7 +10,7 @@ import functools
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from servicehall.queueing.estimates import (
     estimated_wait_minutes,
     open_windows,
 )
+from servicehall.queueing.events import waiting_counts
 from servicehall.queueing.models import Queue, Ticket, WindowState
 from servicehall.queueing.views_display import call_events, display_state
 
@@ -215,21 +216,15 @@ def queues(request):
             )
         )
     )
-    counts = dict(
-        Ticket.objects.filter(
-            unit_id=unit_id, service_day=timezone.localdate(), status=TicketStatus.WAITING
-        )
-        .values_list("queue_id")
-        .annotate(n=Count("id"))
-    )
+    counts = waiting_counts(unit_id, timezone.localdate())
     return json_response(
         {
             "queues": [
                 {
                     "queue": queue.prefix,
                     "name": queue.name,
-                    "waiting": counts.get(queue.pk, 0),
-                    "estimated_wait_minutes": _queue_wait(queue.pk, counts.get(queue.pk, 0)),
+                    "waiting": counts.get(queue.prefix, 0),
+                    "estimated_wait_minutes": _queue_wait(queue.pk, counts.get(queue.prefix, 0)),
                     "items": [
                         {"code": item.code, "name": item.current.name} for item in queue.items.all()
                     ],

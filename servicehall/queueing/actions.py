@@ -188,51 +188,39 @@ _NEXT_NUMBER_SQL = (
 
 # A ticket joins or leaves the line of its queue and day (call, transfer): the counter the
 # events' waiting counts are read from (TicketCounter.waiting).
-_WAITING_SQL = (
+_WAITING_CHANGE_SQL = (
     "UPDATE queueing_ticketcounter SET waiting = waiting + %s "
-    "WHERE unit_id = %s AND queue_id = %s AND service_day = %s"
+    "WHERE unit_id = %s AND queue_id = %s AND service_day = %s RETURNING waiting"
 )
+
+
+def _on_counter(sql: str, unit_id: int, queue_id: int, day: dt.date, *values) -> tuple:
+    """The row of ``sql``, an UPDATE ... RETURNING of the counter of the queue and day
+    (``values``, then the counter's key), made the first time it is needed: the queue's
+    first ticket of the day, or a ticket transferred to a queue that issued none that day.
+    The key names the unit too, so that the counter's unique index finds the row."""
+    params = [*values, unit_id, queue_id, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            TicketCounter.objects.bulk_create(
+                [TicketCounter(unit_id=unit_id, queue_id=queue_id, service_day=day)],
+                ignore_conflicts=True,
+            )
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return row
 
 
 def _count_waiting(ticket: Ticket, change: int) -> None:
     """Add ``change`` to the waiting count of the ticket's queue and day."""
-    params = [
-        change, ticket.unit_id, ticket.queue_id,
-        connection.ops.adapt_datefield_value(ticket.service_day),
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_WAITING_SQL, params)
-        if cursor.rowcount == 0:
-            # A ticket transferred to a queue that has issued nothing that day.
-            TicketCounter.objects.bulk_create(
-                [
-                    TicketCounter(
-                        unit_id=ticket.unit_id, queue_id=ticket.queue_id,
-                        service_day=ticket.service_day,
-                    )
-                ],
-                ignore_conflicts=True,
-            )  # fmt: skip
-            cursor.execute(_WAITING_SQL, params)
+    _on_counter(_WAITING_CHANGE_SQL, ticket.unit_id, ticket.queue_id, ticket.service_day, change)
 
 
 def _next_number(queue: Queue, day: dt.date) -> int:
     """The next ticket number of the queue and day; inside the issuing transaction."""
-    # The unit too, so that the counter's unique index finds the row (the queue's own
-    # index would read every day's counter of the queue).
-    params = [queue.unit_id, queue.pk, connection.ops.adapt_datefield_value(day)]
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL, params)
-        row = cursor.fetchone()
-        if row is None:
-            # The day's first ticket of the queue: the counter row is made once.
-            TicketCounter.objects.bulk_create(
-                [TicketCounter(unit_id=queue.unit_id, queue=queue, service_day=day)],
-                ignore_conflicts=True,
-            )
-            cursor.execute(_NEXT_NUMBER_SQL, params)
-            row = cursor.fetchone()
-    return row[0]
+    return _on_counter(_NEXT_NUMBER_SQL, queue.unit_id, queue.pk, day)[0]
 
 
 def issue_ticket(

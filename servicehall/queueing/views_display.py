@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET
 from servicehall.org.choices import CommitmentLevel
 from servicehall.org.models import Commitment, Unit, Window
 
-from . import voice
+from . import events, voice
 from .choices import TicketStatus, WindowStatus
 from .estimates import average_service_minutes
 from .models import HallEvent, Queue, Ticket, WindowQueue, WindowState
@@ -78,12 +78,7 @@ def _calls(unit: Unit, day) -> list[dict]:
 
 
 def _queues(unit: Unit, day) -> list[dict]:
-    waiting = dict(
-        Ticket.objects.filter(unit=unit, service_day=day, status=TicketStatus.WAITING)
-        .values("queue_id")
-        .annotate(n=Count("pk"))
-        .values_list("queue_id", "n")
-    )
+    waiting = events.waiting_counts(unit.pk, day)  # what every event carries, by letter
     open_windows = dict(
         WindowQueue.objects.filter(
             queue__unit=unit, queue__active=True, window__state__status=WindowStatus.OPEN
@@ -94,7 +89,7 @@ def _queues(unit: Unit, day) -> list[dict]:
     )
     queues = []
     for queue in Queue.objects.filter(unit=unit, active=True).order_by("prefix"):
-        count, windows = waiting.get(queue.pk, 0), open_windows.get(queue.pk, 0)
+        count, windows = waiting.get(queue.prefix, 0), open_windows.get(queue.pk, 0)
         estimate = None
         if windows:
             # The wait of a client who takes a ticket now (estimates.estimated_wait_minutes).

@@ -49,9 +49,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params):
         conn = super().get_new_connection(conn_params)
-        if not self.is_in_memory_db():
-            conn.execute("PRAGMA wal_autocheckpoint=0")
-        if not self.is_in_memory_db() and self._lock_fd is None:
+        if self.is_in_memory_db():
+            return conn
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        if self._lock_fd is None:
             self._lock_fd = os.open(
                 f"{self.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT, 0o600
             )
