@@ -9,10 +9,9 @@ import functools
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +55,7 @@ def ticket_json(ticket: Ticket, *, follow_token: bool = False) -> dict:
         "queue": ticket.queue.prefix,
         "queue_name": ticket.queue.name,
         "status": ticket.status,
-        "status_label": str(ticket.get_status_display()),
+        "status_label": str(TicketStatus(ticket.status).label),
         "priority": ticket.priority,
         "issued_at": _moment(ticket.issued_at),
         "called_at": _moment(ticket.called_at),
@@ -110,9 +109,7 @@ def _window_state_sql() -> str:
 
 def _window_state(window: Window) -> WindowState | None:
     """The window's state with its clerk and current ticket, as window_json shows them."""
-    with connection.cursor() as cursor:
-        cursor.execute(_window_state_sql(), [window.pk])
-        row = cursor.fetchone()
+    row = rows.fetchone(_window_state_sql(), [window.pk])
     if row is None:
         return None
     state, clerk, current = rows.instances(
@@ -166,9 +163,7 @@ def _queue_sql() -> str:
 
 
 def _queue(device: Device, prefix: str, field: str) -> Queue:
-    with connection.cursor() as cursor:
-        cursor.execute(_queue_sql(), [device.unit_id, prefix])
-        row = cursor.fetchone()
+    row = rows.fetchone(_queue_sql(), [device.unit_id, prefix])
     queue = rows.instance(Queue, row) if row else None
     if queue is None:
         raise _invalid(field, _("This hall has no queue {prefix}.").format(prefix=prefix))
@@ -250,8 +245,22 @@ def issue_ticket(request):
         queue=queue, channel=CHANNEL_OF[device.kind], client_type=data["client_type"], item=item
     )
     response = json_response(ticket_json(ticket, follow_token=True), 201)
-    response["Location"] = reverse("devices:ticket", args=[ticket.follow_token])
+    response["Location"] = _ticket_location(ticket.follow_token)
     return response
+
+
+@functools.lru_cache(maxsize=8)
+def _ticket_url_around(script_prefix: str) -> tuple[str, str]:
+    # The URL of a ticket, reversed once per script prefix (reverse costs as much as a
+    # query): what comes before and after the follow code, which is URL-safe as it is.
+    url = reverse("devices:ticket", args=["follow-token"])
+    head, _token, tail = url.rpartition("follow-token")
+    return head, tail
+
+
+def _ticket_location(follow_token: str) -> str:
+    head, tail = _ticket_url_around(get_script_prefix())
+    return f"{head}{follow_token}{tail}"
 
 
 @endpoint("GET", kinds=ISSUERS)
@@ -339,9 +348,7 @@ def _clerk_sql() -> str:
 
 def _clerk_at(window: Window):
     """The staff member working at ``window`` now: the one who opened it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_clerk_sql(), [window.pk])
-        row = cursor.fetchone()
+    row = rows.fetchone(_clerk_sql(), [window.pk])
     if row is None or row[0] == WindowStatus.CLOSED:
         raise Conflict(
             "window_unattended",

@@ -17,7 +17,6 @@ import json
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,9 +77,7 @@ def _device_sql() -> str:
 
 
 def _active_device(token: str) -> Device | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_device_sql(), [hash_token(token)])
-        row = cursor.fetchone()
+    row = rows.fetchone(_device_sql(), [hash_token(token)])
     if row is None:
         return None
     device, window = rows.instances(row, Device, Window)

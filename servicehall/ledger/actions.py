@@ -68,15 +68,12 @@ def _locked_head(unit_id: int) -> LedgerHead:
     # SQLite's IMMEDIATE transactions already hold the write lock (and SQLite has no
     # FOR UPDATE).
     sql = _HEAD_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [unit_id])
-        row = cursor.fetchone()
-        if row is None:
-            # The insert only on a unit's first append: on PostgreSQL an INSERT ... ON
-            # CONFLICT on every append cost 12-40 % of append throughput.
-            LedgerHead.objects.bulk_create([LedgerHead(unit_id=unit_id)], ignore_conflicts=True)
-            cursor.execute(sql, [unit_id])
-            row = cursor.fetchone()
+    row = rows.fetchone(sql, [unit_id])
+    if row is None:
+        # The insert only on a unit's first append: on PostgreSQL an INSERT ... ON
+        # CONFLICT on every append cost 12-40 % of append throughput.
+        LedgerHead.objects.bulk_create([LedgerHead(unit_id=unit_id)], ignore_conflicts=True)
+        row = rows.fetchone(sql, [unit_id])
     return LedgerHead.from_db(connection.alias, None, [unit_id, *row])
 
 

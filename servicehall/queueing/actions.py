@@ -104,9 +104,7 @@ def _state_sql(lock_of: bool) -> str:
 
 
 def _read_locked_state(window: Window) -> WindowState | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_state_sql(connection.features.has_select_for_update_of), [window.pk])
-        row = cursor.fetchone()
+    row = rows.fetchone(_state_sql(connection.features.has_select_for_update_of), [window.pk])
     if row is None:
         return None
     state, current, queue = rows.instances(row, WindowState, Ticket, Queue)
@@ -200,16 +198,13 @@ def _on_counter(sql: str, unit_id: int, queue_id: int, day: dt.date, *values) ->
     first ticket of the day, or a ticket transferred to a queue that issued none that day.
     The key names the unit too, so that the counter's unique index finds the row."""
     params = [*values, unit_id, queue_id, connection.ops.adapt_datefield_value(day)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        if row is None:
-            TicketCounter.objects.bulk_create(
-                [TicketCounter(unit_id=unit_id, queue_id=queue_id, service_day=day)],
-                ignore_conflicts=True,
-            )
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+    row = rows.fetchone(sql, params)
+    if row is None:
+        TicketCounter.objects.bulk_create(
+            [TicketCounter(unit_id=unit_id, queue_id=queue_id, service_day=day)],
+            ignore_conflicts=True,
+        )
+        row = rows.fetchone(sql, params)
     return row
 
 
@@ -221,6 +216,12 @@ def _count_waiting(ticket: Ticket, change: int) -> None:
 def _next_number(queue: Queue, day: dt.date) -> int:
     """The next ticket number of the queue and day; inside the issuing transaction."""
     return _on_counter(_NEXT_NUMBER_SQL, queue.unit_id, queue.pk, day)[0]
+
+
+# Checked on every issue: the choices' ``values`` makes a new list on each call.
+_CHANNELS = frozenset(TicketChannel.values)
+_CLIENT_TYPES = frozenset(ClientType.values)
+_GREEN_REASONS = frozenset(GreenReason.values)
 
 
 def issue_ticket(
@@ -241,11 +242,11 @@ def issue_ticket(
     The priority class comes from the published rules only: the green channel with its
     reason (N-5.4), then appointments, then everyone else (N-2.3).
     """
-    if channel not in TicketChannel.values:
+    if channel not in _CHANNELS:
         raise HallError(_("Unknown ticket channel."))
-    if client_type not in ClientType.values:
+    if client_type not in _CLIENT_TYPES:
         raise HallError(_("Choose the kind of client."))
-    if green_reason and green_reason not in GreenReason.values:
+    if green_reason and green_reason not in _GREEN_REASONS:
         raise HallError(_("Choose a reason for the green channel."))
     if channel == TicketChannel.GUIDE_DESK and actor is None:
         raise HallError(_("A ticket from the guidance desk names the staff member."))
@@ -301,9 +302,9 @@ def _window_queues_sql() -> str:
 
 def _window_queues(window: Window) -> list[Queue]:
     """The active queues the window serves, first preference first."""
-    with connection.cursor() as cursor:
-        cursor.execute(_window_queues_sql(), [window.pk, True])
-        return [rows.instance(Queue, row) for row in cursor.fetchall()]
+    return [
+        rows.instance(Queue, row) for row in rows.fetchall(_window_queues_sql(), [window.pk, True])
+    ]
 
 
 def _pool_keys(queues: list[Queue]) -> list[tuple[int | None, bool]]:
@@ -350,9 +351,7 @@ def _candidates(window: Window, day: dt.date, queue_id: int | None, transferred:
     day = connection.ops.adapt_datefield_value(day)
     waiting = TicketStatus.WAITING.value
     params = [queue_id, day, waiting, transferred, window.pk, waiting, day]
-    with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_SQL, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in rows.fetchall(_CANDIDATES_SQL, params)]
 
 
 @functools.cache
@@ -371,9 +370,7 @@ def _claim(ticket_id: int, window: Window, clerk, now) -> Ticket | None:
         TicketStatus.CALLED.value, window.pk, clerk.pk,
         connection.ops.adapt_datetimefield_value(now), ticket_id, TicketStatus.WAITING.value,
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(), params)
-        row = cursor.fetchone()
+    row = rows.fetchone(_claim_sql(), params)
     if row is None:
         return None
     ticket = rows.instance(Ticket, row)

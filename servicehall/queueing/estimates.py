@@ -7,6 +7,8 @@ import datetime as dt
 from django.db import connection
 from django.db.models import Q
 
+from servicehall.lib import rows
+
 from .choices import TicketStatus, WindowStatus
 from .models import Ticket, WindowQueue, WindowState
 
@@ -29,13 +31,11 @@ _RECENT_SQL = (
 
 def average_service_minutes(queue_id: int) -> float:
     """Mean minutes from call to finish over the queue's last finished tickets."""
-    with connection.cursor() as cursor:
-        cursor.execute(_RECENT_SQL, [queue_id, RECENT])
-        rows = cursor.fetchall()
-    if not rows:
+    recent = rows.fetchall(_RECENT_SQL, [queue_id, RECENT])
+    if not recent:
         return DEFAULT_SERVICE_MINUTES
-    total = sum(((end - start) for start, end in rows), dt.timedelta())
-    return max(1.0, total.total_seconds() / 60 / len(rows))
+    total = sum(((end - start) for start, end in recent), dt.timedelta())
+    return max(1.0, total.total_seconds() / 60 / len(recent))
 
 
 def ahead_of(ticket: Ticket) -> int:
@@ -79,16 +79,14 @@ def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
     ops = connection.ops
     day = ops.adapt_datefield_value(ticket.service_day)
     line = [ticket.queue_id, day, TicketStatus.WAITING.value]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _AHEAD_AND_WINDOWS_SQL,
-            [
-                ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
-                ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
-                WindowStatus.OPEN.value,
-            ],
-        )  # fmt: skip
-        ahead, windows = cursor.fetchone()
+    ahead, windows = rows.fetchone(
+        _AHEAD_AND_WINDOWS_SQL,
+        [
+            ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
+            ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
+            WindowStatus.OPEN.value,
+        ],
+    )  # fmt: skip
     return ahead, windows
 
 

@@ -48,9 +48,7 @@ _WAITING_SQL = (
 def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
     """Waiting tickets of the day per active queue of the unit, by the queue's letter."""
     day = connection.ops.adapt_datefield_value(service_day)
-    with connection.cursor() as cursor:
-        cursor.execute(_WAITING_SQL, [day, unit_id, True])
-        return dict(cursor.fetchall())
+    return dict(rows.fetchall(_WAITING_SQL, [day, unit_id, True]))
 
 
 def emit(unit_id: int, kind: str, data: dict) -> HallEvent:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import threading
 
-from django.db import connection
+import pytest
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import Field
+from django.db.transaction import TransactionManagementError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicehall.lib import rows
 from servicehall.queueing.choices import TicketStatus
-from servicehall.queueing.models import HallEvent, Ticket
+from servicehall.queueing.models import HallEvent, Ticket, WindowState
 
 from .conftest import at
 
@@ -91,3 +102,98 @@ def test_each_threads_connection_converts_with_its_own_backend(db):
     assert mine <= {connection.ops}
     ((found, ops),) = theirs
     assert found <= {ops} and ops is not connection.ops
+
+
+# --- statements on the driver's cursor -------------------------------------------------------
+
+
+def test_statements_on_the_drivers_cursor_read_what_djangos_cursor_reads(hall):
+    first, second = hall.issue(), hall.issue()
+    sql = "SELECT code, number FROM queueing_ticket WHERE queue_id = %s ORDER BY number"
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [hall.queue_a.pk])
+        expected = cursor.fetchall()
+
+    assert rows.fetchall(sql, [hall.queue_a.pk]) == expected == [("A001", 1), ("A002", 2)]
+    assert rows.fetchone(sql, [hall.queue_a.pk]) == ("A001", 1)
+    assert rows.fetchone(sql, [-1]) is None
+    changed = rows.execute(
+        "UPDATE queueing_ticket SET recalls = recalls + 1 WHERE id IN (%s, %s)",
+        [first.pk, second.pk],
+    )
+    assert changed == 2
+    assert sorted(Ticket.objects.values_list("recalls", flat=True)) == [1, 1]
+    # A literal percent sign is written %% in Django's style, as with its own cursor.
+    assert rows.fetchone("SELECT 'a%%b', %s", ["c"]) == ("a%b", "c")
+
+
+def test_statements_are_counted_where_django_counts_queries(hall, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        rows.fetchone("SELECT 1")
+        rows.fetchall("SELECT id FROM queueing_queue WHERE unit_id = %s", [hall.office.pk])
+
+
+def test_a_database_error_is_djangos_and_changes_nothing(hall):
+    first, second = hall.issue(), hall.issue()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.execute("UPDATE queueing_ticket SET recalls = 5 WHERE id = %s", [first.pk])
+        # The code is unique in the unit and day (ticket_code_unique).
+        rows.execute("UPDATE queueing_ticket SET code = %s WHERE id = %s", ["A001", second.pk])
+
+    assert sorted(Ticket.objects.values_list("code", "recalls")) == [("A001", 0), ("A002", 0)]
+
+
+def test_a_broken_transaction_refuses_further_statements(hall):
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            rows.fetchone("SELECT 1")
+
+
+def test_plain_values_are_saved_as_the_orm_prepares_them(hall):
+    ticket = hall.issue()
+    hall.open(hall.w1, hall.clerk1)
+    state = WindowState.objects.get(window=hall.w1)
+    conn = connections[DEFAULT_DB_ALIAS]
+    for obj in (ticket, state, HallEvent.objects.first()):
+        _sql, fields = rows._insert_sql(type(obj), conn.vendor)
+        plain = [(field, attname) for field, attname, kind in fields if kind is not None]
+        assert plain, type(obj)
+        expected = [field.get_db_prep_save(field.pre_save(obj, False), conn) for field, _a in plain]
+        saved = dict(
+            zip(
+                (field.attname for field, _a, _k in fields),
+                rows._saved_values(obj, fields, conn, False),
+                strict=True,
+            )
+        )
+        assert [saved[attname] for _field, attname in plain] == expected
+
+
+@given(
+    text=st.one_of(st.none(), st.text(max_size=20)),
+    number=st.one_of(st.none(), st.integers(-(2**40), 2**40)),
+    flag=st.one_of(st.none(), st.booleans()),
+)
+def test_each_plain_field_type_saves_its_values_unchanged(text, number, flag):
+    conn = connections[DEFAULT_DB_ALIAS]
+    for field, value in (
+        (models.CharField(max_length=20), text),
+        (models.TextField(), text),
+        (models.IntegerField(), number),
+        (models.PositiveIntegerField(), number),
+        (models.BigIntegerField(), number),
+        (models.BooleanField(), flag),
+    ):
+        assert rows._plain_type(field) in (str, int, bool)
+        assert field.get_db_prep_save(value, conn) == value
+
+
+def test_fields_that_prepare_their_values_take_the_orms_way():
+    assert rows._plain_type(models.DateTimeField(auto_now_add=True)) is None
+    assert rows._plain_type(models.DateField()) is None
+    assert rows._plain_type(models.JSONField()) is None
+    assert rows._plain_type(Ticket._meta.get_field("queue")) is int
+    assert rows._plain_type(Ticket._meta.get_field("status")) is str
