@@ -335,22 +335,23 @@ def _pools(window: Window, day: dt.date) -> list:
 # written once, where the ORM's query cost ten times what it takes to run. The queue's
 # own tickets are read in calling order off the index ticket_waiting (no sort, however
 # long the line), those transferred to the window off ticket_target_window; the two
-# short lists are merged.
+# short lists are merged. The status is written out, not bound (see estimates.py:
+# SQLite prepares a statement again each time a bound status is compared where the
+# partial index ticket_recent_service could apply).
 _CANDIDATES_SQL = (
-    "SELECT id FROM ("
+    "SELECT id FROM ("  # noqa: S608 - the status is a constant
     "SELECT * FROM (SELECT id, priority, issued_at FROM queueing_ticket WHERE queue_id = %s "
-    "AND service_day = %s AND status = %s AND target_window_id IS NULL "
-    "ORDER BY priority, issued_at, id LIMIT 20) own "
+    f"AND service_day = %s AND status = '{TicketStatus.WAITING.value}' "
+    "AND target_window_id IS NULL ORDER BY priority, issued_at, id LIMIT 20) own "
     "UNION ALL SELECT id, priority, issued_at FROM queueing_ticket WHERE %s "
-    "AND target_window_id = %s AND status = %s AND service_day = %s"
-    ") pool ORDER BY priority, issued_at, id LIMIT 20"
+    f"AND target_window_id = %s AND status = '{TicketStatus.WAITING.value}' "
+    "AND service_day = %s) pool ORDER BY priority, issued_at, id LIMIT 20"
 )
 
 
 def _candidates(window: Window, day: dt.date, queue_id: int | None, transferred: bool) -> list:
     day = connection.ops.adapt_datefield_value(day)
-    waiting = TicketStatus.WAITING.value
-    params = [queue_id, day, waiting, transferred, window.pk, waiting, day]
+    params = [queue_id, day, transferred, window.pk, day]
     return [row[0] for row in rows.fetchall(_CANDIDATES_SQL, params)]
 
 

@@ -61,16 +61,23 @@ def ahead_of(ticket: Ticket) -> int:
 # to a window) less those not ahead: counted from the ticket's place to the end of the
 # line on the index ticket_waiting, so a ticket just issued costs one step, not one per
 # client ahead of it (about 1 µs each on SQLite).
+#
+# The statuses are written out, not bound. Where a partial index could serve a query if
+# a bound value matched its condition (ticket_recent_service: status = 'done'), SQLite
+# checks the value when it plans, and so prepares the statement again each time a new
+# value is bound: bound, this query took 68 µs on SQLite, three times what it takes to run.
+_WAITING = TicketStatus.WAITING.value
 _AHEAD_AND_WINDOWS_SQL = (
-    "SELECT COALESCE((SELECT waiting FROM queueing_ticketcounter WHERE unit_id = %s "
+    "SELECT COALESCE((SELECT waiting FROM queueing_ticketcounter WHERE unit_id = %s "  # noqa: S608
     "AND queue_id = %s AND service_day = %s), 0) "
     "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
-    "AND status = %s AND target_window_id IS NOT NULL) "
+    f"AND status = '{_WAITING}' AND target_window_id IS NOT NULL) "
     "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
-    "AND status = %s AND target_window_id IS NULL AND (priority, issued_at) >= (%s, %s)), "
+    f"AND status = '{_WAITING}' AND target_window_id IS NULL "
+    "AND (priority, issued_at) >= (%s, %s)), "
     "(SELECT COUNT(DISTINCT s.window_id) FROM queueing_windowstate s "
     "JOIN queueing_windowqueue wq ON wq.window_id = s.window_id "
-    "WHERE wq.queue_id = %s AND s.status = %s)"
+    f"WHERE wq.queue_id = %s AND s.status = '{WindowStatus.OPEN.value}')"
 )
 
 
@@ -78,13 +85,12 @@ def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
     """:func:`ahead_of` the ticket and :func:`open_windows` of its queue, in one query."""
     ops = connection.ops
     day = ops.adapt_datefield_value(ticket.service_day)
-    line = [ticket.queue_id, day, TicketStatus.WAITING.value]
+    line = [ticket.queue_id, day]
     ahead, windows = rows.fetchone(
         _AHEAD_AND_WINDOWS_SQL,
         [
             ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
             ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
-            WindowStatus.OPEN.value,
         ],
     )  # fmt: skip
     return ahead, windows

@@ -7,14 +7,21 @@ handler), which do not depend on the machine's speed; and by the query plans.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 
 import pytest
 from django.db import connection
 
+from servicehall.devices import api
+from servicehall.devices import auth as device_auth
+from servicehall.ledger import actions as ledger_actions
+from servicehall.ledger.models import LedgerEntry, LedgerHead
+from servicehall.lib import rows
 from servicehall.queueing import actions, estimates, events
 from servicehall.queueing.choices import TicketStatus
-from servicehall.queueing.models import Ticket
+from servicehall.queueing.models import HallEvent, Ticket, WindowState
 
 from .conftest import DAY, at
 
@@ -127,11 +134,11 @@ def test_the_clients_ahead_of_a_new_ticket_cost_the_same_however_long_the_line(h
     # Counting the clients ahead one by one took a step each: 30 times more here.
     assert long < short * 1.2
     day = connection.ops.adapt_datefield_value(DAY)
-    line = [hall.queue_a.pk, day, TicketStatus.WAITING.value]
+    line = [hall.queue_a.pk, day]
     plan = _plan(
         estimates._AHEAD_AND_WINDOWS_SQL,
         [hall.office.pk, hall.queue_a.pk, day, *line, *line, 2, "2026-03-02 01:00:00",
-         hall.queue_a.pk, "open"],
+         hall.queue_a.pk],
     )  # fmt: skip
     assert "COVERING INDEX ticket_waiting" in plan and "FOR ORDER BY" not in plan
 
@@ -140,3 +147,119 @@ def test_a_ticket_number_is_drawn_through_the_counters_unique_index(hall, clock)
     plan = _plan(actions._NEXT_NUMBER_SQL, [hall.office.pk, hall.queue_a.pk, "2026-03-02"])
 
     assert "unit_id=? AND queue_id=? AND service_day=?" in plan
+
+
+# --- prepared once ---------------------------------------------------------------------------
+#
+# SQLite plans a statement when it is prepared. Where a partial index could serve it if a
+# bound value matched the index's condition (ticket_recent_service: status = 'done'), it
+# checks the value while planning and marks the statement to be prepared again whenever
+# that parameter is bound anew: every run. The ahead-and-windows query cost three times
+# what it takes to run that way. sqlite3_expired() says, once the parameters are bound,
+# whether the next step will prepare the statement again; Python's sqlite3 does not expose
+# it, so the statements are prepared here through the same library with ctypes.
+
+_SQLITE_OPEN_READONLY = 1
+_SQLITE_TRANSIENT = ctypes.c_void_p(-1)
+
+
+@pytest.fixture
+def sqlite_library():
+    library = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
+    library.sqlite3_bind_int64.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int64]
+    library.sqlite3_bind_text.argtypes = [
+        ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p,
+    ]  # fmt: skip
+    library.sqlite3_bind_null.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    library.sqlite3_expired.argtypes = [ctypes.c_void_p]
+    library.sqlite3_finalize.argtypes = [ctypes.c_void_p]
+    library.sqlite3_close.argtypes = [ctypes.c_void_p]
+    handle = ctypes.c_void_p()
+    opened = library.sqlite3_open_v2(
+        connection.settings_dict["NAME"].encode(), ctypes.byref(handle), _SQLITE_OPEN_READONLY, None
+    )
+    assert opened == 0
+    yield library, handle
+    library.sqlite3_close(handle)
+
+
+def _prepared_again_when_bound(sqlite_library, sql: str, params: list) -> bool:
+    library, handle = sqlite_library
+    statement = ctypes.c_void_p()
+    assert library.sqlite3_prepare_v2(
+        handle, rows._qmark(sql).encode(), -1, ctypes.byref(statement), None
+    ) == 0, sql  # fmt: skip
+    try:
+        for index, value in enumerate(params, start=1):
+            if value is None:
+                library.sqlite3_bind_null(statement, index)
+            elif isinstance(value, bool | int):
+                library.sqlite3_bind_int64(statement, index, int(value))
+            else:
+                library.sqlite3_bind_text(
+                    statement, index, str(value).encode(), -1, _SQLITE_TRANSIENT
+                )
+        return bool(library.sqlite3_expired(statement))
+    finally:
+        library.sqlite3_finalize(statement)
+
+
+def test_a_bound_status_where_the_partial_index_could_apply_is_prepared_again(hall, sqlite_library):
+    """The detector itself: the trap the hall's statements avoid."""
+    bound = "SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND status = %s"
+    written_out = "SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND status = 'done'"
+
+    assert _prepared_again_when_bound(sqlite_library, bound, [hall.queue_a.pk, "done"])
+    assert not _prepared_again_when_bound(sqlite_library, written_out, [hall.queue_a.pk])
+
+
+def test_the_statements_of_every_issue_and_call_are_prepared_once(hall, sqlite_library):
+    queue, window, day = hall.queue_a.pk, hall.w1.pk, "2026-03-02"
+    moment = "2026-03-02 01:00:00"
+    statements = {
+        "the device": (device_auth._device_sql(), ["0" * 64]),
+        "the queue": (api._queue_sql(), [hall.office.pk, "A"]),
+        "the next number": (actions._NEXT_NUMBER_SQL, [hall.office.pk, queue, day]),
+        "a waiting count": (actions._WAITING_CHANGE_SQL, [-1, hall.office.pk, queue, day]),
+        "the waiting counts": (events._WAITING_SQL, [day, hall.office.pk, True]),
+        "the ledger's head": (ledger_actions._HEAD_SQL, [hall.office.pk]),
+        "the clients ahead": (
+            estimates._AHEAD_AND_WINDOWS_SQL,
+            [hall.office.pk, queue, day, queue, day, queue, day, 2, moment, queue],
+        ),
+        "the service times": (estimates._RECENT_SQL, [queue, estimates.RECENT]),
+        "the window's state": (actions._state_sql(False), [window]),
+        "the window's queues": (actions._window_queues_sql(), [window, True]),
+        "the candidates": (actions._CANDIDATES_SQL, [queue, day, True, window, day]),
+        "the claim": (
+            actions._claim_sql(),
+            [
+                TicketStatus.CALLED.value,
+                window,
+                hall.clerk1.pk,
+                moment,
+                1,
+                TicketStatus.WAITING.value,
+            ],
+        ),
+        "the window shown": (api._window_state_sql(), [window]),
+        "the clerk at the window": (api._clerk_sql(), [window]),
+    }
+    for model in (Ticket, HallEvent, LedgerEntry):
+        sql, fields = rows._insert_sql(model, "sqlite")
+        statements[f"a new {model.__name__}"] = (sql, [None] * len(fields))
+    for model, names in (
+        (Ticket, ("status", "finished_at")),
+        (Ticket, ("status", "started_at")),
+        (WindowState, ("current", "since")),
+        (LedgerHead, ("seq", "head_hash")),
+    ):
+        sql, fields = rows._update_sql(model, names, "sqlite")
+        statements[f"{model.__name__} {names}"] = (sql, [None] * len(fields) + [1])
+
+    again = [
+        name
+        for name, (sql, params) in statements.items()
+        if _prepared_again_when_bound(sqlite_library, sql, params)
+    ]
+    assert again == []
