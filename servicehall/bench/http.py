@@ -463,6 +463,21 @@ def _ratios(rounds: list[Round], closing: Phase) -> list[tuple[float, float, flo
     return found
 
 
+def _database_size() -> str:
+    """The database the server starts on (the earlier benchmarks of ``make bench`` leave
+    theirs in it), and on SQLite its write-ahead log."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return f"database {cursor.fetchone()[0] / 2**20:,.0f} MiB"
+    name = connection.settings_dict["NAME"]
+    log = f"{name}-wal"
+    log_size = os.path.getsize(log) if os.path.exists(log) else 0
+    return f"database {os.path.getsize(name) / 2**20:,.0f} MiB, log {log_size / 2**20:,.1f} MiB"
+
+
 def _round_lines(rounds: list[Round], ratios: list, pick: Callable[[Round], Phase], at: int):
     return [
         f"round {n}: {pick(round_).describe()}; ratio {ratio[at]:.3f}"
@@ -477,6 +492,7 @@ def bench_http(options: argparse.Namespace) -> list[Result]:
     rounds_count = getattr(options, "http_rounds", None) or DEFAULT_ROUNDS
     per_round = max(requests // rounds_count, clients)
     hall = prepare_hall(clients)
+    database = _database_size()
     connections.close_all()  # the server's processes open their own
     port = free_port()
     # The throwaway database's directory (see __main__) also keeps the server's log.
@@ -513,7 +529,8 @@ def bench_http(options: argparse.Namespace) -> list[Result]:
         f"server: {command} ({os.cpu_count()} CPUs); {clients} client threads, one "
         f"connection each (kept alive where the server allows); {rounds_count} rounds of at "
         f"most {per_round:,} requests a phase and {seconds:.0f} s; each ratio is the median of "
-        "the rounds', each against the mean of the baselines just before and after it"
+        "the rounds', each against the mean of the baselines just before and after it; "
+        f"{database}"
     )
     baseline_lines = [
         f"round {n}: {round_.health.describe()}; baseline {ratio[0]:,.0f} requests/s"

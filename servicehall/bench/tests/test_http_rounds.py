@@ -33,3 +33,17 @@ def test_a_round_measured_while_the_machine_sped_up_does_not_set_the_figure():
 
     assert statistics.median(ratio[1] for ratio in ratios) == 0.25
     assert [round(ratio[2], 2) for ratio in ratios] == [0.24, 0.24, 0.24]
+
+
+def test_the_setup_line_names_the_database_the_server_starts_on(db):
+    """The earlier benchmarks of ``make bench`` leave their rows in the database: the
+    HTTP figures say how large it was."""
+    from django.db import connection
+
+    from servicehall.bench.http import _database_size
+
+    described = _database_size()
+
+    assert described.startswith("database ") and " MiB" in described
+    if connection.vendor == "sqlite":
+        assert ", log " in described
