@@ -116,3 +116,24 @@ def test_a_supervisor_records_only_in_the_units_below_not_in_their_own(world):
     unchanged(record, world.supervisor, world, unit=world.city, staff=None, error=PermissionDenied)
     assert not actions.may_decide(world.supervisor, world.city)
     assert actions.may_decide(world.supervisor, world.office)
+
+
+# The prohibitions the system carries by recording them only (mode "record", no detection
+# or enforcement of their own): a finding of any of them, by a complaint, an inspection or a
+# social supervisor's visit (N-6.3), is a violation recorded here.
+RECORDED_ONLY = ("D-02", "D-03", "D-04", "D-05", "D-14", "D-15", "D-16", "D-17", "D-20")
+
+
+def test_the_prohibitions_carried_by_record_alone_are_those_the_norms_say():
+    from servicehall.norms.models import Clause
+
+    recorded_only = Clause.objects.filter(code__startswith="D-", modes=["record"])
+    assert tuple(recorded_only.order_by("code").values_list("code", flat=True)) == RECORDED_ONLY
+
+
+@pytest.mark.parametrize("code", RECORDED_ONLY)
+def test_a_finding_of_each_prohibition_carried_by_record_is_a_violation(world, code):
+    row = record(world.head, world, clause=f.clause(code), description="社会监督员暗访发现。")
+    assert Violation.objects.get(pk=row.pk).clause_id == f.clause(code).pk
+    entry = LedgerEntry.objects.get(event_type="supervision.violation_recorded")
+    assert entry.subject_id == str(row.pk)
