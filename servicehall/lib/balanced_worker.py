@@ -3,10 +3,11 @@
 Every worker of ``servicehall serve`` waits on the one listening socket; when a client
 connects, the kernel wakes them all and the quickest takes it, which is often the worker
 that has just answered a request and so is busy again at once. A kiosk's or a counter
-terminal's connection is kept alive and stays with the worker that took it: four
-connections opened together landed all on one worker in 3 of 12 tries, two and two in
-1, and one each in only 4 (``ss`` after one request each). That worker then answered all
-of them in turn, on one CPU, while the others had nothing to do.
+terminal's connection is kept alive and stays with the worker that took it. Four clients
+connecting together to four workers of gunicorn's own gthread, 12 tries (``ss`` after
+twenty requests each): one connection each in 1 try, all four on one worker in 1, three on
+one in 3, two and two in 3, two on one in 4. A worker with several answered them in turn,
+on one CPU, while another had nothing to do. With this worker: one each in 10 of 12.
 
 This worker stops listening while all its threads have a request in hand and listens
 again when one is free, so a connection opened while it is busy goes to a worker that is
