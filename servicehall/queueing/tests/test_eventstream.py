@@ -196,12 +196,25 @@ def test_too_much_missed_asks_the_display_to_reload(live_hall, monkeypatch):
     assert newest["id"] == _last_id()
 
 
+def _after_the_tick_in_flight(stream) -> tuple[int, int]:
+    """The poll's counts once the tick that may have begun before now has ended: every
+    later tick begins with what is attached now."""
+    ticks = stream.polled[0]
+    deadline = time.monotonic() + 10
+    while stream.polled[0] <= ticks:
+        assert time.monotonic() < deadline, "the poll stopped"
+        time.sleep(0.01)
+    return stream.polled
+
+
 def test_one_outbox_query_per_unit_and_tick_whatever_the_displays(live_hall):
     with serve_in_thread(**FAST) as stream:
         displays = [Display(stream.port, f"/hall/events/O1?after={_last_id()}") for _ in range(6)]
         other = Display(stream.port, f"/hall/events/O2?after={_last_id()}")
+        # The ticks before the last display was attached polled fewer units.
+        since = _after_the_tick_in_flight(stream)
         time.sleep(0.5)
-        ticks, queries = stream.polled
+        ticks, queries = (now - then for now, then in zip(stream.polled, since, strict=True))
         live_hall.issue()
         frames = [display.next() for display in displays]
         for display in [*displays, other]:
