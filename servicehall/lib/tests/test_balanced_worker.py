@@ -50,13 +50,10 @@ def two_workers(tmp_path):
         # Both workers up: fresh connections until each has answered one.
         while len(pids) < 2:
             assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-            connection = Connection(port)
             try:
-                pids.add(connection.request(get("/pid", port))[1])
+                pids.add(_pid(port))
             except OSError:
                 time.sleep(0.1)
-            finally:
-                connection.close()
         yield port, release
     finally:
         process.terminate()
@@ -64,10 +61,11 @@ def two_workers(tmp_path):
         log.close()
 
 
-def _pid(port: int, path: str = "/pid") -> bytes:
+def _pid(port: int) -> bytes:
+    """The id of the worker that answers a fresh connection."""
     connection = Connection(port)
     try:
-        status, body = connection.request(get(path, port))
+        status, body = connection.request(get("/pid", port))
         assert status == 200
         return body
     finally:

@@ -2,7 +2,8 @@
 estimate must not read the whole line (N-2.4: short waits, whatever the crowd).
 
 Measured in SQLite's own steps (the virtual machine's instructions, counted by a progress
-handler), which do not depend on the machine's speed; and by the query plans.
+handler), which do not depend on the machine's speed; by the query plans; and by whether
+SQLite prepares a statement again each time it is run.
 """
 
 from __future__ import annotations
