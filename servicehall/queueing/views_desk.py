@@ -118,7 +118,9 @@ def _prompts(
         moment = _("The client was transferred: they keep their place.")
         wanted.append(("P-W18", moment, {"window_name": target}))
     if after is not None and after[0] == "finish":
+        wanted.append(("P-W22", _("Before the client leaves: is there anything else?"), {}))
         wanted.append(("P-W26", _("Service finished: ask for the evaluation."), {}))
+        wanted.append(("P-W27", _("As the client leaves."), {}))
     if status == WindowStatus.PAUSED:
         wanted.append(("P-W11", _("To a client who comes while the window is paused."), {}))
     if current is not None and current.status == TicketStatus.CALLED:
@@ -127,9 +129,12 @@ def _prompts(
                 minutes=waited, limit=long_wait
             )
             wanted.append(("P-W10", moment, {}))
+            wanted.append(("P-W03", _("Then reassure them: the service starts now."), {}))
         wanted.append(("P-W01", _("The client you called arrives: greet them."), {}))
     if current is not None and current.status == TicketStatus.SERVING:
         wanted.append(("P-W09", _("When you need a moment during the service."), {}))
+        wanted.append(("P-W07", _("When the client has not understood: explain again."), {}))
+        wanted.append(("P-W20", _("When the client signs the forms."), {}))
     return prompts(wanted)
 
 

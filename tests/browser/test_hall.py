@@ -166,8 +166,11 @@ def test_a_visit_seen_and_heard_on_the_hall_display(
     step("hall-07-display-called-to-window-1")
     desk1.locator("button[data-shortcut=s]").click()
     expect(desk1.get_by_test_id("current-ticket")).to_have_text("A001")
+    expect(desk1.get_by_test_id("prompt-P-W20")).to_contain_text("请签名，请对号。")
+    desk1.screenshot(path=ARTIFACTS / "hall-07b-desk-1-serving.png", full_page=True)
     desk1.locator("button[data-shortcut=f]").click()
     expect(desk1.get_by_test_id("no-current")).to_be_visible()
+    expect(desk1.get_by_test_id("prompt-P-W27")).to_contain_text("请走好，再见。")
     desk1.screenshot(path=ARTIFACTS / "hall-08-desk-1-finished.png", full_page=True)
 
     # The second announcement waited for the first: one after the other, never over it.

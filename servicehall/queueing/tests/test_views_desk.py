@@ -274,7 +274,9 @@ def test_call_next_calls_and_prompts_the_greeting(at_work, client):
     assert f'data-testid="current-ticket">{ticket.code}<' in body
     assert "社会保障卡申领" in body
     assert 'data-testid="prompt-P-W01"' in body and "您好，欢迎光临" in body
+    # The apology and the reassurance are for a long wait only.
     assert 'data-testid="prompt-P-W10"' not in body
+    assert 'data-testid="prompt-P-W03"' not in body
     assert LedgerEntry.objects.filter(event_type="hall.ticket_called").count() == 1
 
 
@@ -292,7 +294,8 @@ def test_a_long_wait_prompts_the_apology(at_work, client, clock):
     response = press(client, "call-next")
     body = response.content.decode()
     assert 'data-testid="prompt-P-W10"' in body and "对不起，让您久等了。" in body
-    assert body.index("prompt-P-W10") < body.index("prompt-P-W01")
+    assert 'data-testid="prompt-P-W03"' in body and "请别着急，我们马上给您办理。" in body
+    assert body.index("prompt-P-W10") < body.index("prompt-P-W03") < body.index("prompt-P-W01")
     assert response.context["waited"] == 42
     assert ticket.code in body
 
@@ -337,13 +340,22 @@ def test_start_then_finish_asks_for_the_evaluation(at_work, client):
     response = press(client, "start")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.SERVING
-    assert 'data-testid="prompt-P-W09"' in response.content.decode()
+    body = response.content.decode()
+    assert 'data-testid="prompt-P-W09"' in body
+    assert 'data-testid="prompt-P-W07"' in body and "请您听我再详细解释一遍。" in body
+    assert 'data-testid="prompt-P-W20"' in body and "请签名，请对号。" in body
+    assert 'data-testid="prompt-P-W01"' not in body
     response = press(client, "finish")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.DONE and ticket.finished_at is not None
     assert response.redirect_chain[-1][0].endswith(f"?after=finish&ticket={ticket.pk}")
     body = response.content.decode()
     assert 'data-testid="prompt-P-W26"' in body and "请您对我的服务作出评价。" in body
+    # Anything else first, the evaluation, then the farewell.
+    assert "请问，还需要我为您做什么吗" in body and "请走好，再见。" in body
+    assert body.index("prompt-P-W22") < body.index("prompt-P-W26") < body.index("prompt-P-W27")
+    assert "服务对象离开时。" in body  # the moment, in the clerk's language
+    assert 'data-testid="prompt-P-W09"' not in body
     assert 'data-testid="no-current"' in body
 
 
