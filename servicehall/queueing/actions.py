@@ -266,13 +266,22 @@ def issue_ticket(
     else:
         priority = Priority.NORMAL
     day = _today()
+    # Built before the write lock is taken, numbered under it: only the statements wait
+    # for the lock, not the building of the instance.
+    ticket = Ticket(
+        unit_id=queue.unit_id, queue_id=queue.pk, service_day=day, channel=channel,
+        client_type=client_type, item_id=item.pk if item is not None else None,
+        priority=priority, green_reason=green_reason,
+    )  # fmt: skip
+    rows.attach(ticket, "queue", queue)
+    if item is not None:
+        rows.attach(ticket, "item", item)
     with transaction.atomic():
-        number = _next_number(queue, day)
-        ticket = rows.insert(Ticket(
-            unit_id=queue.unit_id, queue=queue, service_day=day, number=number,
-            code=f"{queue.prefix}{number:03d}", channel=channel, client_type=client_type,
-            item=item, priority=priority, green_reason=green_reason, issued_at=timezone.now(),
-        ))  # fmt: skip
+        ticket.number = number = _next_number(queue, day)
+        ticket.code = f"{queue.prefix}{number:03d}"
+        # Issued when numbered: the line's order (N-2.3) follows the numbers.
+        ticket.issued_at = timezone.now()
+        rows.insert(ticket)
         ledger_channel = {
             TicketChannel.KIOSK: Channel.KIOSK,
             TicketChannel.APPOINTMENT: Channel.KIOSK,

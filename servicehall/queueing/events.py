@@ -12,7 +12,8 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 
 from servicehall.lib import rows
 
@@ -51,10 +52,24 @@ def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
     return dict(rows.fetchall(_WAITING_SQL, [day, unit_id, True]))
 
 
+# Every issue, call and finish emits: one INSERT ... RETURNING written once, with the values
+# as the driver takes them (the time and the JSON adapted by the backend, as the ORM does),
+# and no model instance on the way in.
+_INSERT_SQL = (
+    "INSERT INTO queueing_hallevent (unit_id, at, kind, data) VALUES (%s, %s, %s, %s) RETURNING id"
+)
+
+
 def emit(unit_id: int, kind: str, data: dict) -> HallEvent:
     """Record the event with the change; announce it once the change commits."""
-    # One INSERT ... RETURNING written once: every issue, call and finish emits.
-    event = rows.insert(HallEvent(unit_id=unit_id, kind=kind, data=data))
+    conn = connections[DEFAULT_DB_ALIAS]
+    at = timezone.now()
+    ops = conn.ops
+    (event_id,) = rows.fetchone(
+        _INSERT_SQL,
+        [unit_id, ops.adapt_datetimefield_value(at), kind, ops.adapt_json_value(data, None)],
+    )
+    event = HallEvent.from_db(conn.alias, None, [event_id, unit_id, at, kind, data])
     transaction.on_commit(lambda: _announce(event))
     return event
 
