@@ -18,11 +18,11 @@ from django.db import connection
 from servicehall.devices import api
 from servicehall.devices import auth as device_auth
 from servicehall.ledger import actions as ledger_actions
-from servicehall.ledger.models import LedgerEntry, LedgerHead
 from servicehall.lib import rows
 from servicehall.queueing import actions, estimates, events
 from servicehall.queueing.choices import TicketStatus
 from servicehall.queueing.models import HallEvent, Ticket, WindowState
+from servicehall.queueing.views_display import call_events
 
 from .conftest import DAY, at
 
@@ -144,6 +144,28 @@ def test_the_clients_ahead_of_a_new_ticket_cost_the_same_however_long_the_line(h
     assert "COVERING INDEX ticket_waiting" in plan and "FOR ORDER BY" not in plan
 
 
+def test_the_days_calls_are_read_from_the_index_of_calls_alone(hall, clock):
+    """hall_event_unit_calls holds the call events only, so the queue event of every issued
+    ticket is not written into it; the display's calls are read from it."""
+    hall.open_all()
+    hall.issue()
+    actions.call_next(hall.clerk1, hall.w1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+            [HallEvent._meta.db_table],
+        )
+        definitions = [row[0] for row in cursor.fetchall() if row[0]]
+    calls_index = [sql for sql in definitions if "hall_event_unit_calls" in sql]
+    assert calls_index and calls_index[0].endswith("""WHERE "kind" = 'call'""")
+    assert not any('"kind"' in sql for sql in definitions if sql not in calls_index)
+
+    query = HallEvent.objects.filter(unit=hall.office, kind="call", at__gte=at(0, 0))
+    sql, params = query.order_by("-pk").values_list("pk", "at", "data")[:10].query.sql_with_params()
+    assert "hall_event_unit_calls" in _plan(sql, list(params))
+    assert [event["ticket"] for event in call_events(hall.office, DAY, 10)] == ["A001"]
+
+
 def test_a_ticket_number_is_drawn_through_the_counters_unique_index(hall, clock):
     plan = _plan(actions._NEXT_NUMBER_SQL, [hall.office.pk, hall.queue_a.pk, "2026-03-02"])
 
@@ -246,14 +268,18 @@ def test_the_statements_of_every_issue_and_call_are_prepared_once(hall, sqlite_l
         "the window shown": (api._window_state_sql(), [window]),
         "the clerk at the window": (api._clerk_sql(), [window]),
     }
-    for model in (Ticket, HallEvent, LedgerEntry):
-        sql, fields = rows._insert_sql(model, "sqlite")
-        statements[f"a new {model.__name__}"] = (sql, [None] * len(fields))
+    sql, fields = rows._insert_sql(Ticket, "sqlite")
+    statements["a new Ticket"] = (sql, [None] * len(fields))
+    statements["a new hall event"] = (events._INSERT_SQL, [hall.office.pk, moment, "queue", "{}"])
+    statements["a new ledger entry"] = (
+        ledger_actions._INSERT_ENTRY_SQL,
+        [None] * len(ledger_actions._ENTRY_COLUMNS),
+    )
+    statements["the ledger's head moved"] = (ledger_actions._MOVE_HEAD_SQL, [1, "0" * 64, 1])
     for model, names in (
         (Ticket, ("status", "finished_at")),
         (Ticket, ("status", "started_at")),
         (WindowState, ("current", "since")),
-        (LedgerHead, ("seq", "head_hash")),
     ):
         sql, fields = rows._update_sql(model, names, "sqlite")
         statements[f"{model.__name__} {names}"] = (sql, [None] * len(fields) + [1])
