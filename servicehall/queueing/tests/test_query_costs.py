@@ -250,7 +250,7 @@ def test_the_statements_of_every_issue_and_call_are_prepared_once(hall, sqlite_l
             estimates._AHEAD_AND_WINDOWS_SQL,
             [hall.office.pk, queue, day, queue, day, queue, day, 2, moment, queue],
         ),
-        "the service times": (estimates._RECENT_SQL, [queue, estimates.RECENT]),
+        "the service times": (estimates._recent_sql("sqlite"), [queue, estimates.RECENT]),
         "the window's state": (actions._state_sql(False), [window]),
         "the window's queues": (actions._window_queues_sql(), [window, True]),
         "the candidates": (actions._CANDIDATES_SQL, [queue, day, True, window, day]),
