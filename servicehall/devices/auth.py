@@ -63,6 +63,12 @@ def error_response(status: int, code: str, message, fields: dict | None = None) 
     return json_response(body, status)
 
 
+# The device's fields that requests use; its token's hash and who issued it when stay
+# deferred (read from the database if ever asked for): each value read is converted, the
+# issue time from text on SQLite.
+_REQUEST_FIELDS = ("unit", "kind", "name", "window", "revoked_at", "last_seen_at")
+
+
 @functools.cache
 def _device_sql() -> str:
     # Every request of a device runs this, so it is one statement written once: the ORM
@@ -70,7 +76,7 @@ def _device_sql() -> str:
     # window (select_related); revoked_at is read on every request, so a revocation
     # refuses the very next one.
     return (
-        f"SELECT {rows.columns(Device, 'd')}, {rows.columns(Window, 'w')} "  # noqa: S608
+        f"SELECT {rows.columns(Device, 'd', _REQUEST_FIELDS)}, {rows.columns(Window, 'w')} "  # noqa: S608
         "FROM devices_device d LEFT JOIN org_window w ON w.id = d.window_id "
         "WHERE d.token_hash = %s AND d.revoked_at IS NULL"
     )
@@ -80,14 +86,15 @@ def _active_device(token: str) -> Device | None:
     row = rows.fetchone(_device_sql(), [hash_token(token)])
     if row is None:
         return None
-    device, window = rows.instances(row, Device, Window)
+    device, window = rows.instances(row, (Device, _REQUEST_FIELDS), Window)
     rows.attach(device, "window", window)
     return device
 
 
 def authenticate(request: HttpRequest) -> Device:
     """The active device whose token the request carries, or Unauthorized."""
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    # META, not request.headers, which builds a dictionary of all the headers first.
+    scheme, _space, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             _("Authenticate with the device's token: Authorization: Bearer <token>.")

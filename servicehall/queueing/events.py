@@ -17,8 +17,6 @@ from django.utils import timezone
 
 from servicehall.lib import rows
 
-from .models import HallEvent
-
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "servicehall:hall"
 
@@ -60,28 +58,28 @@ _INSERT_SQL = (
 )
 
 
-def emit(unit_id: int, kind: str, data: dict) -> HallEvent:
-    """Record the event with the change; announce it once the change commits."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    at = timezone.now()
-    ops = conn.ops
+def emit(unit_id: int, kind: str, data: dict) -> int:
+    """Record the event with the change; announce it once the change commits. Its id."""
+    ops = connections[DEFAULT_DB_ALIAS].ops
     (event_id,) = rows.fetchone(
         _INSERT_SQL,
-        [unit_id, ops.adapt_datetimefield_value(at), kind, ops.adapt_json_value(data, None)],
+        [
+            unit_id,
+            ops.adapt_datetimefield_value(timezone.now()),
+            kind,
+            ops.adapt_json_value(data, None),
+        ],
     )
-    event = HallEvent.from_db(conn.alias, None, [event_id, unit_id, at, kind, data])
-    transaction.on_commit(lambda: _announce(event))
-    return event
+    transaction.on_commit(lambda: _announce(event_id, unit_id, kind, data))
+    return event_id
 
 
-def _announce(event: HallEvent) -> None:
+def _announce(event_id: int, unit_id: int, kind: str, data: dict) -> None:
     client = _redis_client()
     if client is None:
         return
-    message = json.dumps(
-        {"id": event.pk, "unit": event.unit_id, "kind": event.kind, "data": event.data}
-    )
+    message = json.dumps({"id": event_id, "unit": unit_id, "kind": kind, "data": data})
     try:
         client.publish(REDIS_CHANNEL, message)
     except Exception:  # noqa: BLE001 - the outbox still holds it; pollers catch up
-        log.warning("could not publish hall event %s to Redis", event.pk, exc_info=True)
+        log.warning("could not publish hall event %s to Redis", event_id, exc_info=True)
