@@ -12,10 +12,12 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from servicehall.lib import rows
+
+from .models import HallEvent
 
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "servicehall:hall"
@@ -50,26 +52,11 @@ def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
     return dict(rows.fetchall(_WAITING_SQL, [day, unit_id, True]))
 
 
-# Every issue, call and finish emits: one INSERT ... RETURNING written once, with the values
-# as the driver takes them (the time and the JSON adapted by the backend, as the ORM does),
-# and no model instance on the way in.
-_INSERT_SQL = (
-    "INSERT INTO queueing_hallevent (unit_id, at, kind, data) VALUES (%s, %s, %s, %s) RETURNING id"
-)
-
-
 def emit(unit_id: int, kind: str, data: dict) -> int:
     """Record the event with the change; announce it once the change commits. Its id."""
-    ops = connections[DEFAULT_DB_ALIAS].ops
-    (event_id,) = rows.fetchone(
-        _INSERT_SQL,
-        [
-            unit_id,
-            ops.adapt_datetimefield_value(timezone.now()),
-            kind,
-            ops.adapt_json_value(data, None),
-        ],
-    )
+    # Every issue, call and finish emits: one INSERT ... RETURNING written once, and no
+    # model instance built on the way in.
+    event_id = rows.insert_values(HallEvent, [unit_id, timezone.now(), kind, data])
     transaction.on_commit(lambda: _announce(event_id, unit_id, kind, data))
     return event_id
 

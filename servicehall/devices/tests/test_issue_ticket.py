@@ -213,7 +213,7 @@ def test_issuing_a_ticket_runs_eleven_plain_statements(api, hall):
     assert [s for s in statements if s.startswith(("INSERT", "UPDATE"))] == [
         "UPDATE queueing_ticketcounter SET",
         'INSERT INTO "queueing_ticket"',
-        "INSERT INTO ledger_ledgerentry",
-        "UPDATE ledger_ledgerhead SET",
-        "INSERT INTO queueing_hallevent",
+        'INSERT INTO "ledger_ledgerentry"',
+        'UPDATE "ledger_ledgerhead" SET',
+        'INSERT INTO "queueing_hallevent"',
     ]

@@ -18,6 +18,7 @@ from django.db import connection
 from servicehall.devices import api
 from servicehall.devices import auth as device_auth
 from servicehall.ledger import actions as ledger_actions
+from servicehall.ledger.models import LedgerEntry, LedgerHead
 from servicehall.lib import rows
 from servicehall.queueing import actions, estimates, events
 from servicehall.queueing.choices import TicketStatus
@@ -268,18 +269,14 @@ def test_the_statements_of_every_issue_and_call_are_prepared_once(hall, sqlite_l
         "the window shown": (api._window_state_sql(), [window]),
         "the clerk at the window": (api._clerk_sql(), [window]),
     }
-    sql, fields = rows._insert_sql(Ticket, "sqlite")
-    statements["a new Ticket"] = (sql, [None] * len(fields))
-    statements["a new hall event"] = (events._INSERT_SQL, [hall.office.pk, moment, "queue", "{}"])
-    statements["a new ledger entry"] = (
-        ledger_actions._INSERT_ENTRY_SQL,
-        [None] * len(ledger_actions._ENTRY_COLUMNS),
-    )
-    statements["the ledger's head moved"] = (ledger_actions._MOVE_HEAD_SQL, [1, "0" * 64, 1])
+    for model in (Ticket, HallEvent, LedgerEntry):
+        sql, fields = rows._insert_sql(model, "sqlite")
+        statements[f"a new {model.__name__}"] = (sql, [None] * len(fields))
     for model, names in (
         (Ticket, ("status", "finished_at")),
         (Ticket, ("status", "started_at")),
         (WindowState, ("current", "since")),
+        (LedgerHead, ("seq", "head_hash")),
     ):
         sql, fields = rows._update_sql(model, names, "sqlite")
         statements[f"{model.__name__} {names}"] = (sql, [None] * len(fields) + [1])

@@ -62,6 +62,24 @@ def test_an_insert_fills_defaults_and_the_primary_key_as_save_would(hall):
     assert event.at == at(8, 30)
 
 
+def test_a_row_inserted_from_values_is_the_row_an_instance_would_insert(hall):
+    """insert_values prepares each value as insert prepares an instance's: the time and the
+    JSON the backend's way, the rest as it is; update_values likewise."""
+    data = {"waiting": {"A": 1}, "note": "请稍候"}
+    # The instance's time is auto_now_add (the fixture's clock); the values name theirs.
+    by_instance = rows.insert(HallEvent(unit=hall.office, kind="queue", data=data))
+    by_values = rows.insert_values(HallEvent, [hall.office.pk, by_instance.at, "queue", data])
+
+    stored = HallEvent.objects.get(pk=by_values)
+    assert by_values == by_instance.pk + 1
+    assert _values(stored)[1:] == _values(HallEvent.objects.get(pk=by_instance.pk))[1:]
+    assert stored.at == at(8, 30) and stored.data == data
+
+    rows.update_values(HallEvent, by_values, kind="call", at=at(10))
+    stored.refresh_from_db()
+    assert (stored.kind, stored.at, stored.data) == ("call", at(10), data)
+
+
 def test_a_row_of_some_fields_defers_the_others(hall, django_assert_num_queries):
     ticket = hall.issue()
     names = ("code", "issued_at")
