@@ -54,7 +54,7 @@ def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
 
 def emit(unit_id: int, kind: str, data: dict) -> int:
     """Record the event with the change; announce it once the change commits. Its id."""
-    # Every issue, call and finish emits: one INSERT ... RETURNING written once, and no
+    # Every issue, call and finish emits: one INSERT written once (lib.rows), and no
     # model instance built on the way in.
     event_id = rows.insert_values(HallEvent, [unit_id, timezone.now(), kind, data])
     transaction.on_commit(lambda: _announce(event_id, unit_id, kind, data))

@@ -80,6 +80,38 @@ def test_a_row_inserted_from_values_is_the_row_an_instance_would_insert(hall):
     assert (stored.kind, stored.at, stored.data) == ("call", at(10), data)
 
 
+@pytest.mark.parametrize("logged", [False, True], ids=["driver's cursor", "Django's cursor"])
+def test_each_insert_answers_its_own_rows_key(hall, logged, django_assert_num_queries):
+    """Inserts into two tables in turn: each answers the key of the row it inserted (on
+    SQLite the driver's last rowid, with no RETURNING; see _insert_row), whether Django
+    logs the statements or not."""
+    keys = []
+
+    def insert_both() -> None:
+        for _ in range(2):
+            event = rows.insert_values(HallEvent, [hall.office.pk, at(9), "queue", {}])
+            keys.append(("event", event))
+            ticket = Ticket(
+                unit=hall.office, queue=hall.queue_a, service_day=at(9).date(), number=len(keys),
+                code=f"A{len(keys):03d}", channel="kiosk", client_type="resident", issued_at=at(9),
+            )  # fmt: skip
+            keys.append(("ticket", rows.insert(ticket).pk))
+
+    if logged:
+        with django_assert_num_queries(4) as captured:
+            insert_both()
+        returning = [query["sql"].endswith('RETURNING "id"') for query in captured]
+        assert returning == [connection.vendor != "sqlite"] * 4
+    else:
+        insert_both()
+
+    events = HallEvent.objects.filter(at=at(9)).order_by("id").values_list("id", flat=True)
+    assert [key for kind, key in keys if kind == "event"] == list(events)
+    tickets = [key for kind, key in keys if kind == "ticket"]
+    assert tickets == list(Ticket.objects.order_by("id").values_list("id", flat=True))
+    assert [Ticket.objects.get(pk=key).code for key in tickets] == ["A001", "A003"]
+
+
 def test_a_row_of_some_fields_defers_the_others(hall, django_assert_num_queries):
     ticket = hall.issue()
     names = ("code", "issued_at")
@@ -101,7 +133,7 @@ def test_each_threads_connection_converts_with_its_own_backend(db):
     def backends() -> set:
         return {
             converter.__self__
-            for _index, _col, converters in rows._converters(Ticket, None)
+            for _index, _col, converters in rows._converters(Ticket, None, rows._connection())
             for converter in converters
             if hasattr(converter, "__self__") and not isinstance(converter.__self__, Field)
         }
