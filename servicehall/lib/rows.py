@@ -174,6 +174,25 @@ def instances(row, *models_) -> list:
     return found
 
 
+@functools.cache
+def _new_spec(model: type[models.Model]) -> tuple:
+    return tuple((field.attname, field.get_default) for field in _fields(model))
+
+
+def new(model: type[models.Model], **values) -> models.Model:
+    """``model(**values)``, with the fields named by their attnames (``queue_id``): each
+    field not given at its default, as Model.__init__ sets it, but through __init__'s way
+    for values given in order, which skips its checks of each keyword: a new ticket (21
+    fields) cost 141 thousand instructions by keyword, 112 thousand this way (callgrind)."""
+    args = [
+        values.pop(attname) if attname in values else default()
+        for attname, default in _new_spec(model)
+    ]
+    if values:
+        raise TypeError(f"{model.__name__} has no fields {', '.join(sorted(values))}")
+    return model(*args)
+
+
 def attach(obj: models.Model, name: str, related: models.Model | None) -> None:
     """Give ``obj`` its related object ``name`` (a foreign key), as select_related does."""
     obj._meta.get_field(name).set_cached_value(obj, related)

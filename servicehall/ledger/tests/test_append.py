@@ -13,7 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servicehall.ledger.actions import LedgerError, Subject, append, bytes_of, correct, hasher
+from servicehall.ledger.actions import (
+    LedgerError,
+    Subject,
+    append,
+    append_row,
+    bytes_of,
+    correct,
+    hasher,
+)
 from servicehall.ledger.canonical import NotCanonical
 from servicehall.ledger.choices import Channel
 from servicehall.ledger.models import LedgerEntry, LedgerHead
@@ -55,6 +63,26 @@ def test_append_numbers_entries_from_one_and_links_each_to_the_previous(world, t
     head = LedgerHead.objects.get(unit=world.office)
     assert (head.seq, head.head_hash) == (5, chain[-1].entry_hash)
     assert verify_unit(world.office.pk, Summary()) is None
+
+
+def test_append_row_writes_the_entry_append_writes_and_answers_its_seq(world, test_event):
+    """The hall's actions append without the entry instance: the same chain, row for row."""
+    _append(world.office, test_event, {"n": 0})
+    with transaction.atomic():
+        seq = append_row(
+            unit=world.office, event=test_event, subject=NOTE, payload={"n": 1},
+            channel=Channel.SYSTEM,
+        )  # fmt: skip
+    _append(world.office, test_event, {"n": 2})
+
+    chain = _chain(world.office)
+    assert seq == 2 and [entry.seq for entry in chain] == [1, 2, 3]
+    assert (chain[1].payload, chain[1].prev_hash) == ('{"n":1}', chain[0].entry_hash)
+    assert chain[1].entry_hash == hasher().hash_leaf(bytes_of(chain[1])).hex()
+    assert chain[2].prev_hash == chain[1].entry_hash
+    assert verify_unit(world.office.pk, Summary()) is None
+    with pytest.raises(LedgerError):
+        append_row(unit=world.office, event=test_event, subject=NOTE, payload={}, actor=None)
 
 
 def test_an_append_is_three_statements_and_returns_the_stored_entry(world, test_event):

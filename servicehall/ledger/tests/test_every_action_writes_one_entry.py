@@ -38,6 +38,7 @@ def discover_actions() -> list[str]:
 NOT_ACTIONS = {
     # The primitive every action calls to write its entry; it is no action of its own.
     "servicehall.ledger.actions.append": "the ledger primitive",
+    "servicehall.ledger.actions.append_row": "the ledger primitive, answering the seq",
     "servicehall.ledger.actions.hasher": "returns the tree's hash function",
     "servicehall.ledger.actions.bytes_of": "returns an entry's canonical bytes",
     "servicehall.org.actions.duty_state": "the roster's reconciler state",

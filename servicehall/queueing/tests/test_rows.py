@@ -112,6 +112,26 @@ def test_each_insert_answers_its_own_rows_key(hall, logged, django_assert_num_qu
     assert [Ticket.objects.get(pk=key).code for key in tickets] == ["A001", "A003"]
 
 
+def test_a_new_instance_is_the_one_its_keywords_would_build(hall):
+    day = at(9).date()
+    given = {
+        "unit_id": hall.office.pk, "queue_id": hall.queue_a.pk, "service_day": day,
+        "channel": "kiosk", "client_type": "resident", "priority": 1,
+        "green_reason": "elderly",
+    }  # fmt: skip
+    built, by_keyword = rows.new(Ticket, **given), Ticket(**given)
+
+    # The follow code is a fresh random default for each ticket.
+    assert len(built.follow_token) == len(by_keyword.follow_token) >= 16
+    assert built.follow_token != by_keyword.follow_token
+    by_keyword.follow_token = built.follow_token
+    assert _values(built) == _values(by_keyword)
+    assert (built.pk, built.status, built.recalls, built.code) == (None, "waiting", 0, "")
+    assert built._state.adding and built._state.db is None
+    with pytest.raises(TypeError, match="Ticket has no fields colour, queue"):
+        rows.new(Ticket, queue=hall.queue_a, colour="red")
+
+
 def test_a_row_of_some_fields_defers_the_others(hall, django_assert_num_queries):
     ticket = hall.issue()
     names = ("code", "issued_at")
