@@ -20,12 +20,7 @@ from servicehall.lib import rows
 from servicehall.org.models import User, Window
 from servicehall.queueing import actions
 from servicehall.queueing.choices import TicketChannel, TicketStatus, WindowStatus
-from servicehall.queueing.estimates import (
-    ahead_and_windows,
-    average_service_minutes,
-    estimated_wait_minutes,
-    open_windows,
-)
+from servicehall.queueing.estimates import ahead_and_wait, average_service_minutes, open_windows
 from servicehall.queueing.events import waiting_counts
 from servicehall.queueing.models import Queue, Ticket, WindowState
 from servicehall.queueing.views_display import call_events, display_state
@@ -65,8 +60,7 @@ def ticket_json(ticket: Ticket, *, follow_token: bool = False) -> dict:
     }
     ahead = estimate = None
     if waiting:
-        ahead, windows = ahead_and_windows(ticket)
-        estimate = estimated_wait_minutes(ticket, ahead, windows)
+        ahead, estimate = ahead_and_wait(ticket)
     data["ahead"] = ahead
     data["estimated_wait_minutes"] = estimate
     if follow_token:

@@ -42,7 +42,10 @@ def _recent_sql(vendor: str) -> str:
 
 def average_service_minutes(queue_id: int) -> float:
     """Mean minutes from call to finish over the queue's last finished tickets."""
-    seconds, count = rows.fetchone(_recent_sql(connection.vendor), [queue_id, RECENT])
+    return _service_minutes(*rows.fetchone(_recent_sql(connection.vendor), [queue_id, RECENT]))
+
+
+def _service_minutes(seconds, count: int) -> float:
     if not count:
         return DEFAULT_SERVICE_MINUTES
     return max(1.0, float(seconds) / 60)
@@ -72,38 +75,72 @@ def ahead_of(ticket: Ticket) -> int:
 # line on the index ticket_waiting, so a ticket just issued costs one step, not one per
 # client ahead of it (about 1 µs each on SQLite).
 #
+# The open windows are counted without DISTINCT: a window serves a queue once
+# (window_queue_unique) and has one state, and DISTINCT made SQLite build a temporary
+# table on every issue.
+#
 # The statuses are written out, not bound. Where a partial index could serve a query if
 # a bound value matched its condition (ticket_recent_service: status = 'done'), SQLite
 # checks the value when it plans, and so prepares the statement again each time a new
 # value is bound: bound, this query took 68 µs on SQLite, three times what it takes to run.
 _WAITING = TicketStatus.WAITING.value
-_AHEAD_AND_WINDOWS_SQL = (
-    "SELECT COALESCE((SELECT waiting FROM queueing_ticketcounter WHERE unit_id = %s "  # noqa: S608
+_AHEAD_AND_WINDOWS = (
+    "COALESCE((SELECT waiting FROM queueing_ticketcounter WHERE unit_id = %s "  # noqa: S608
     "AND queue_id = %s AND service_day = %s), 0) "
     "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
     f"AND status = '{_WAITING}' AND target_window_id IS NOT NULL) "
     "- (SELECT COUNT(*) FROM queueing_ticket WHERE queue_id = %s AND service_day = %s "
     f"AND status = '{_WAITING}' AND target_window_id IS NULL "
     "AND (priority, issued_at) >= (%s, %s)), "
-    "(SELECT COUNT(DISTINCT s.window_id) FROM queueing_windowstate s "
+    "(SELECT COUNT(*) FROM queueing_windowstate s "
     "JOIN queueing_windowqueue wq ON wq.window_id = s.window_id "
     f"WHERE wq.queue_id = %s AND s.status = '{WindowStatus.OPEN.value}')"
 )
+_AHEAD_AND_WINDOWS_SQL = f"SELECT {_AHEAD_AND_WINDOWS}"  # noqa: S608
+
+
+def _ahead_and_windows_params(ticket: Ticket) -> list:
+    ops = connection.ops
+    day = ops.adapt_datefield_value(ticket.service_day)
+    line = [ticket.queue_id, day]
+    return [
+        ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
+        ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
+    ]  # fmt: skip
 
 
 def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
     """:func:`ahead_of` the ticket and :func:`open_windows` of its queue, in one query."""
-    ops = connection.ops
-    day = ops.adapt_datefield_value(ticket.service_day)
-    line = [ticket.queue_id, day]
-    ahead, windows = rows.fetchone(
-        _AHEAD_AND_WINDOWS_SQL,
-        [
-            ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
-            ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
-        ],
-    )  # fmt: skip
+    ahead, windows = rows.fetchone(_AHEAD_AND_WINDOWS_SQL, _ahead_and_windows_params(ticket))
     return ahead, windows
+
+
+@functools.cache
+def _ahead_and_wait_sql(vendor: str) -> str:
+    # The counts beside the recent service's aggregates: as two subqueries joined, SQLite
+    # built a temporary table for each.
+    return (
+        f"SELECT {_AHEAD_AND_WINDOWS}, AVG({_SECONDS[vendor]}), COUNT(*) "  # noqa: S608
+        f"FROM ({_RECENT}) recent"
+    )
+
+
+def ahead_and_wait(ticket: Ticket) -> tuple[int, int | None]:
+    """:func:`ahead_of` a waiting ticket and its :func:`estimated_wait_minutes`, in one
+    query: every issued ticket's answer carries both (the two queries of
+    :func:`ahead_and_windows` and :func:`average_service_minutes` cost a statement more)."""
+    ahead, windows, seconds, count = rows.fetchone(
+        _ahead_and_wait_sql(connection.vendor),
+        [*_ahead_and_windows_params(ticket), ticket.queue_id, RECENT],
+    )
+    if windows == 0:
+        return ahead, None
+    return ahead, _wait(ahead, _service_minutes(seconds, count), windows)
+
+
+def _wait(ahead: int, service_minutes: float, windows: int) -> int:
+    """The clients ahead and this one, served by the open windows at the recent pace."""
+    return round((ahead + 1) * service_minutes / windows)
 
 
 def open_windows(queue_id: int) -> int:
@@ -127,4 +164,4 @@ def estimated_wait_minutes(
         return None
     if ahead is None:
         ahead = ahead_of(ticket)
-    return round((ahead + 1) * average_service_minutes(ticket.queue_id) / windows)
+    return _wait(ahead, average_service_minutes(ticket.queue_id), windows)

@@ -9,6 +9,7 @@ from servicehall.queueing import actions
 from servicehall.queueing.estimates import (
     DEFAULT_SERVICE_MINUTES,
     RECENT,
+    ahead_and_wait,
     ahead_of,
     average_service_minutes,
     estimated_wait_minutes,
@@ -147,6 +148,24 @@ def test_the_estimate_shares_the_clients_ahead_among_the_open_windows(hall, cloc
 
     # (ahead + 1) clients at 8 minutes each, shared by two windows.
     assert [estimated_wait_minutes(t) for t in waiting] == [4, 8, 12, 16]
+    # The device API's answer reads both in one query.
+    assert [ahead_and_wait(t) for t in waiting] == [(0, 4), (1, 8), (2, 12), (3, 16)]
+
+
+def test_the_one_query_estimate_is_the_estimate(hall, clock):
+    """ahead_and_wait as estimated_wait_minutes, with no service yet (the default pace),
+    with no window open for the queue, and after services of various lengths."""
+    first = hall.issue()
+    assert ahead_and_wait(first) == (0, None) == (ahead_of(first), estimated_wait_minutes(first))
+    hall.open(hall.w1, hall.clerk1)
+    clock.shift(1)
+    second = hall.issue()
+    assert ahead_and_wait(second) == (1, 2 * DEFAULT_SERVICE_MINUTES)
+    for minutes in (3, 17, 1):
+        _serve(hall, clock, minutes)
+        clock.shift(1)
+        ticket = hall.issue()
+        assert ahead_and_wait(ticket) == (ahead_of(ticket), estimated_wait_minutes(ticket))
 
 
 def test_a_called_client_waits_no_longer(hall):

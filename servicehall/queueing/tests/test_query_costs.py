@@ -123,15 +123,23 @@ def test_the_waiting_counts_cost_the_same_however_long_the_line(hall, clock):
 
 def test_the_clients_ahead_of_a_new_ticket_cost_the_same_however_long_the_line(hall, clock):
     _crowd(hall, hall.queue_a, 20)
+    _crowd(hall, hall.queue_a, estimates.RECENT + 5, status=TicketStatus.DONE, start=1500)
     clock.move_to(at(9, 0))  # after the crowd: the new ticket is the last in line
     ticket = hall.issue()
 
     def ahead():
         estimates.ahead_and_windows(ticket)
 
-    short = _steps(ahead)
+    def ahead_and_wait():
+        estimates.ahead_and_wait(ticket)
+
+    short, short_with_wait = _steps(ahead), _steps(ahead_and_wait)
     _crowd(hall, hall.queue_a, 600, start=200)
-    long = _steps(ahead)
+    _crowd(hall, hall.queue_a, 600, status=TicketStatus.DONE, start=900)
+    long, long_with_wait = _steps(ahead), _steps(ahead_and_wait)
+    # The answer's one query: the line's count and the 20 latest service times, however
+    # many clients wait or were served.
+    assert long_with_wait < short_with_wait * 1.2
 
     # Counting the clients ahead one by one took a step each: 30 times more here.
     assert long < short * 1.2

@@ -242,6 +242,27 @@ def test_plain_values_are_saved_as_the_orm_prepares_them(hall):
         assert [saved[attname] for _field, attname in plain] == expected
 
 
+def test_every_value_is_saved_as_the_orm_prepares_it(hall):
+    """Plain values, moments (aware, and None for those not yet come), days and JSON: each
+    as the field's own preparation makes it, whichever way lib.rows takes."""
+    waiting = hall.issue()
+    finished = hall.issue()
+    Ticket.objects.filter(pk=finished.pk).update(
+        status=TicketStatus.DONE, called_at=at(9), started_at=at(9, 5), finished_at=at(9, 20)
+    )
+    finished.refresh_from_db()
+    conn = connections[DEFAULT_DB_ALIAS]
+    for obj in (waiting, finished, HallEvent.objects.first()):
+        _sql, fields = rows._insert_sql(type(obj), conn.vendor)
+        expected = [
+            field.get_db_prep_save(field.pre_save(obj, False), conn) for field, *_ in fields
+        ]
+        saved = rows._saved_values(obj, fields, conn, False)
+        # PostgreSQL's JSON adapter (Jsonb) has no equality of its own: its object has.
+        assert [getattr(v, "obj", v) for v in saved] == [getattr(v, "obj", v) for v in expected]
+    assert waiting.called_at is None and finished.called_at is not None
+
+
 @given(
     text=st.one_of(st.none(), st.text(max_size=20)),
     number=st.one_of(st.none(), st.integers(-(2**40), 2**40)),
