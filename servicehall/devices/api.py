@@ -157,8 +157,9 @@ def _queue_sql() -> str:
 
 
 def _queue(device: Device, prefix: str, field: str) -> Queue:
-    row = rows.fetchone(_queue_sql(), [device.unit_id, prefix])
-    queue = rows.instance(Queue, row) if row else None
+    conn = rows.connection()
+    row = rows.fetchone(_queue_sql(), [device.unit_id, prefix], conn)
+    queue = rows.instance(Queue, row, conn=conn) if row else None
     if queue is None:
         raise _invalid(field, _("This hall has no queue {prefix}.").format(prefix=prefix))
     return queue

@@ -83,10 +83,11 @@ def _device_sql() -> str:
 
 
 def _active_device(token: str) -> Device | None:
-    row = rows.fetchone(_device_sql(), [hash_token(token)])
+    conn = rows.connection()
+    row = rows.fetchone(_device_sql(), [hash_token(token)], conn)
     if row is None:
         return None
-    device, window = rows.instances(row, (Device, _REQUEST_FIELDS), Window)
+    device, window = rows.instances(row, (Device, _REQUEST_FIELDS), Window, conn=conn)
     rows.attach(device, "window", window)
     return device
 

@@ -63,19 +63,19 @@ class Subject:
 _HEAD_SQL = "SELECT seq, head_hash FROM ledger_ledgerhead WHERE unit_id = %s"
 
 
-def _locked_head(unit_id: int) -> tuple[int, str]:
+def _locked_head(unit_id: int, conn) -> tuple[int, str]:
     """The unit's last sequence number and hash, locked until the transaction ends."""
     # The head row is created once per unit; ignore_conflicts keeps two first appends
     # from racing into an IntegrityError. FOR UPDATE serialises appends on PostgreSQL;
     # SQLite's IMMEDIATE transactions already hold the write lock (and SQLite has no
     # FOR UPDATE).
-    sql = _HEAD_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
-    row = rows.fetchone(sql, [unit_id])
+    sql = _HEAD_SQL + (" FOR UPDATE" if conn.features.has_select_for_update else "")
+    row = rows.fetchone(sql, [unit_id], conn)
     if row is None:
         # The insert only on a unit's first append: on PostgreSQL an INSERT ... ON
         # CONFLICT on every append cost 12-40 % of append throughput.
         LedgerHead.objects.bulk_create([LedgerHead(unit_id=unit_id)], ignore_conflicts=True)
-        row = rows.fetchone(sql, [unit_id])
+        row = rows.fetchone(sql, [unit_id], conn)
     return row
 
 
@@ -130,7 +130,8 @@ _SEQ = 1
 
 def _append(*, unit, event, subject, payload, actor, channel, corrects_seq) -> tuple[int, list]:
     """Write the entry and move the head: the entry's id and its other fields' values."""
-    if not connection.in_atomic_block:
+    conn = rows.connection()
+    if not conn.in_atomic_block:
         raise LedgerError("ledger.append must run inside the action's transaction.atomic()")
     spec = event_type(event)
     if actor is None and channel == Channel.STAFF:
@@ -141,7 +142,7 @@ def _append(*, unit, event, subject, payload, actor, channel, corrects_seq) -> t
     # caught by the caller must leave no trace, not even a unit's first (empty) head row.
     payload_text = canonical_json(payload)
     check_header(staff_no, channel, spec.name, subject.type, subject.id)
-    head_seq, head_hash = _locked_head(unit_id)
+    head_seq, head_hash = _locked_head(unit_id, conn)
     seq, at = head_seq + 1, timezone.now()
     entry_hash = hasher().hash_leaf(
         entry_bytes(
@@ -157,8 +158,8 @@ def _append(*, unit, event, subject, payload, actor, channel, corrects_seq) -> t
         spec.version, subject.type, subject.id, corrects_seq, payload_text, head_hash,
         entry_hash,
     ]  # fmt: skip
-    entry_id = rows.insert_values(LedgerEntry, values)
-    rows.update_values(LedgerHead, unit_id, seq=seq, head_hash=entry_hash)
+    entry_id = rows.insert_values(LedgerEntry, values, conn)
+    rows.update_values(LedgerHead, unit_id, conn, seq=seq, head_hash=entry_hash)
     return entry_id, values
 
 

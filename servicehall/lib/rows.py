@@ -81,12 +81,18 @@ def width(model: type[models.Model], names: tuple[str, ...] | None = None) -> in
     return len(_fields(model, names))
 
 
-def _connection():
-    # The connection itself, looked up once per call and handed down: each attribute read
-    # through django.db.connection (a proxy) looks the thread's connection up again (1 µs,
-    # in asgiref's context-local storage), and the fields' preparation reads several (a
-    # third of preparing an entry's 14 values).
+def connection():
+    """The thread's connection itself (the default database's wrapper).
+
+    Looked up once by each helper here and handed down, and by a hot path that runs
+    several statements, which passes it to them: each attribute read through
+    django.db.connection (a proxy) looks the thread's connection up again (1 µs, in
+    asgiref's context-local storage), and the fields' preparation reads several (a
+    third of preparing an entry's 14 values)."""
     return connections[DEFAULT_DB_ALIAS]
+
+
+_connection = connection
 
 
 @functools.lru_cache(maxsize=1024)
@@ -115,19 +121,20 @@ def _run(sql: str, params: Sequence, fetch: Callable, conn=None):
             cursor.close()
 
 
-def fetchone(sql: str, params: Sequence = ()) -> tuple | None:
-    """The first row of ``sql`` (placeholders ``%s``) run with ``params``, or None."""
-    return _run(sql, params, _first_row)
+def fetchone(sql: str, params: Sequence = (), conn=None) -> tuple | None:
+    """The first row of ``sql`` (placeholders ``%s``) run with ``params``, or None; on
+    ``conn`` if given (:func:`connection`)."""
+    return _run(sql, params, _first_row, conn)
 
 
-def fetchall(sql: str, params: Sequence = ()) -> list[tuple]:
+def fetchall(sql: str, params: Sequence = (), conn=None) -> list[tuple]:
     """Every row of ``sql`` (placeholders ``%s``) run with ``params``."""
-    return _run(sql, params, _all_rows)
+    return _run(sql, params, _all_rows, conn)
 
 
-def execute(sql: str, params: Sequence = ()) -> int:
+def execute(sql: str, params: Sequence = (), conn=None) -> int:
     """Run ``sql`` (placeholders ``%s``) with ``params``; the count of rows it changed."""
-    return _run(sql, params, _row_count)
+    return _run(sql, params, _row_count, conn)
 
 
 def _first_row(cursor) -> tuple | None:
@@ -146,11 +153,11 @@ def _last_row_id(cursor) -> int:
     return cursor.lastrowid
 
 
-def instance(model: type[models.Model], row, names: tuple[str, ...] | None = None):
+def instance(model: type[models.Model], row, names: tuple[str, ...] | None = None, conn=None):
     """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``.
     With ``names``, the other fields are deferred: read from the database if asked for."""
     values = list(row)
-    conn = _connection()
+    conn = conn or _connection()
     for index, col, converters in _converters(model, names, conn):
         value = values[index]
         for converter in converters:
@@ -159,17 +166,18 @@ def instance(model: type[models.Model], row, names: tuple[str, ...] | None = Non
     return model.from_db(conn.alias, _attnames(model, names), values)
 
 
-def instances(row, *models_) -> list:
+def instances(row, *models_, conn=None) -> list:
     """The instances of ``models_`` whose columns, one model after the other, are ``row``:
     a join's row. Each of ``models_`` is a model, or (model, names) for some of its fields.
     A model whose primary key is NULL (an outer join that found nothing) is None."""
+    conn = conn or _connection()
     found, start = [], 0
     for spec in models_:
         model, names = spec if isinstance(spec, tuple) else (spec, None)
         end = start + width(model, names)
         part = row[start:end]
         pk_index = _fields(model, names).index(model._meta.pk)
-        found.append(None if part[pk_index] is None else instance(model, part, names))
+        found.append(None if part[pk_index] is None else instance(model, part, names, conn))
         start = end
     return found
 
@@ -296,13 +304,13 @@ def insert(obj: models.Model) -> models.Model:
     return obj
 
 
-def insert_values(model: type[models.Model], values: Sequence) -> int:
+def insert_values(model: type[models.Model], values: Sequence, conn=None) -> int:
     """INSERT a row of ``model`` (with an automatic primary key) from ``values``, one per
     field after the key in the model's order, prepared as :func:`insert` prepares an
     instance's (a field's default or ``auto_now_add`` is not applied: pass the value);
     the new primary key. For a hot path that needs no instance: building one costs more
     than the statement."""
-    conn = _connection()
+    conn = conn or _connection()
     sql, fields = _insert_sql(model, conn.vendor)
     return _insert_row(conn, sql, _prepared(fields, values, conn))
 
@@ -324,9 +332,9 @@ def update(obj: models.Model, *names: str) -> None:
     _run(sql, [*_saved_values(obj, fields, conn, False), obj.pk], _row_count, conn)
 
 
-def update_values(model: type[models.Model], pk, **values) -> None:
+def update_values(model: type[models.Model], pk, conn=None, /, **values) -> None:
     """UPDATE the fields named in ``values`` of ``model``'s row ``pk``, as :func:`update`
-    would, without an instance."""
-    conn = _connection()
+    would, without an instance; on ``conn`` if given."""
+    conn = conn or _connection()
     sql, fields = _update_sql(model, tuple(values), conn.vendor)
     _run(sql, [*_prepared(fields, values.values(), conn), pk], _row_count, conn)

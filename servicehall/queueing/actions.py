@@ -173,7 +173,9 @@ def _call_event(ticket: Ticket, window: Window, clerk, *, recall: bool = False) 
 
 
 def _queue_event(unit_id: int, service_day: dt.date) -> None:
-    events.emit(unit_id, "queue", {"waiting": events.waiting_counts(unit_id, service_day)})
+    conn = rows.connection()
+    waiting = events.waiting_counts(unit_id, service_day, conn)
+    events.emit(unit_id, "queue", {"waiting": waiting}, conn)
 
 
 # --- issuing ------------------------------------------------------------------------------
@@ -199,14 +201,15 @@ def _on_counter(sql: str, unit_id: int, queue_id: int, day: dt.date, *values) ->
     (``values``, then the counter's key), made the first time it is needed: the queue's
     first ticket of the day, or a ticket transferred to a queue that issued none that day.
     The key names the unit too, so that the counter's unique index finds the row."""
-    params = [*values, unit_id, queue_id, connection.ops.adapt_datefield_value(day)]
-    row = rows.fetchone(sql, params)
+    conn = rows.connection()
+    params = [*values, unit_id, queue_id, conn.ops.adapt_datefield_value(day)]
+    row = rows.fetchone(sql, params, conn)
     if row is None:
         TicketCounter.objects.bulk_create(
             [TicketCounter(unit_id=unit_id, queue_id=queue_id, service_day=day)],
             ignore_conflicts=True,
         )
-        row = rows.fetchone(sql, params)
+        row = rows.fetchone(sql, params, conn)
     return row
 
 

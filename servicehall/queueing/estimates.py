@@ -99,8 +99,7 @@ _AHEAD_AND_WINDOWS = (
 _AHEAD_AND_WINDOWS_SQL = f"SELECT {_AHEAD_AND_WINDOWS}"  # noqa: S608
 
 
-def _ahead_and_windows_params(ticket: Ticket) -> list:
-    ops = connection.ops
+def _ahead_and_windows_params(ticket: Ticket, ops) -> list:
     day = ops.adapt_datefield_value(ticket.service_day)
     line = [ticket.queue_id, day]
     return [
@@ -111,7 +110,8 @@ def _ahead_and_windows_params(ticket: Ticket) -> list:
 
 def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
     """:func:`ahead_of` the ticket and :func:`open_windows` of its queue, in one query."""
-    ahead, windows = rows.fetchone(_AHEAD_AND_WINDOWS_SQL, _ahead_and_windows_params(ticket))
+    params = _ahead_and_windows_params(ticket, connection.ops)
+    ahead, windows = rows.fetchone(_AHEAD_AND_WINDOWS_SQL, params)
     return ahead, windows
 
 
@@ -129,9 +129,11 @@ def ahead_and_wait(ticket: Ticket) -> tuple[int, int | None]:
     """:func:`ahead_of` a waiting ticket and its :func:`estimated_wait_minutes`, in one
     query: every issued ticket's answer carries both (the two queries of
     :func:`ahead_and_windows` and :func:`average_service_minutes` cost a statement more)."""
+    conn = rows.connection()
     ahead, windows, seconds, count = rows.fetchone(
-        _ahead_and_wait_sql(connection.vendor),
-        [*_ahead_and_windows_params(ticket), ticket.queue_id, RECENT],
+        _ahead_and_wait_sql(conn.vendor),
+        [*_ahead_and_windows_params(ticket, conn.ops), ticket.queue_id, RECENT],
+        conn,
     )
     if windows == 0:
         return ahead, None

@@ -12,7 +12,6 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
 from servicehall.lib import rows
@@ -46,18 +45,20 @@ _WAITING_SQL = (
 )
 
 
-def waiting_counts(unit_id: int, service_day) -> dict[str, int]:
+def waiting_counts(unit_id: int, service_day, conn=None) -> dict[str, int]:
     """Waiting tickets of the day per active queue of the unit, by the queue's letter."""
-    day = connection.ops.adapt_datefield_value(service_day)
-    return dict(rows.fetchall(_WAITING_SQL, [day, unit_id, True]))
+    conn = conn or rows.connection()
+    day = conn.ops.adapt_datefield_value(service_day)
+    return dict(rows.fetchall(_WAITING_SQL, [day, unit_id, True], conn))
 
 
-def emit(unit_id: int, kind: str, data: dict) -> int:
+def emit(unit_id: int, kind: str, data: dict, conn=None) -> int:
     """Record the event with the change; announce it once the change commits. Its id."""
     # Every issue, call and finish emits: one INSERT written once (lib.rows), and no
     # model instance built on the way in.
-    event_id = rows.insert_values(HallEvent, [unit_id, timezone.now(), kind, data])
-    transaction.on_commit(lambda: _announce(event_id, unit_id, kind, data))
+    conn = conn or rows.connection()
+    event_id = rows.insert_values(HallEvent, [unit_id, timezone.now(), kind, data], conn)
+    conn.on_commit(lambda: _announce(event_id, unit_id, kind, data))
     return event_id
 
 
