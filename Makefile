@@ -23,8 +23,9 @@ install: system-deps $(STAMP)
 
 # Debian packages the product needs: Chinese fonts for PDFs, Chromium for the browser tests,
 # poppler-utils to read PDFs back in the tests, espeak-ng for the spoken calls, sox to
-# check their audio, zbar-tools to read the receipts' QR codes back; gcc and the headers
-# of Python, SQLite and OpenSSL to build the C scanner of ``ledger verify`` (setup.py).
+# check their audio, zbar-tools to read the receipts' QR codes back, valgrind to count
+# instructions in `make bench`; gcc and the headers of Python, SQLite and OpenSSL to build
+# the C scanner of ``ledger verify`` (setup.py).
 # Installed only where this machine allows it (root with apt-get); otherwise a note.
 system-deps:
 	@missing=""; \
@@ -35,6 +36,7 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	test -f /usr/include/sqlite3.h || missing="$$missing libsqlite3-dev"; \
 	test -f /usr/include/openssl/sha.h || missing="$$missing libssl-dev"; \

@@ -153,12 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from . import cases, hall, http, ledger
+        from . import cases, hall, http, instructions, ledger
 
         BENCHMARKS = {  # noqa: N806
-            **ledger.BENCHMARKS, **http.BENCHMARKS, **cases.BENCHMARKS, **hall.BENCHMARKS
+            **ledger.BENCHMARKS, **http.BENCHMARKS, **cases.BENCHMARKS, **hall.BENCHMARKS,
+            **instructions.BENCHMARKS,
         }  # fmt: skip
-        RUN_ORDER = ledger.RUN_ORDER + http.RUN_ORDER + cases.RUN_ORDER + hall.RUN_ORDER  # noqa: N806
+        RUN_ORDER = (  # noqa: N806
+            ledger.RUN_ORDER + http.RUN_ORDER + cases.RUN_ORDER + hall.RUN_ORDER
+            + instructions.RUN_ORDER
+        )  # fmt: skip
 
         chosen = {name: run for name, run in BENCHMARKS.items() if options.name in name}
         if not chosen:
