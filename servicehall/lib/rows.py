@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.base import DEFERRED
 
 # Django's SQLite backend rewrites "format" placeholders (%s) into sqlite3's "qmark" (?) on
 # every statement (SQLiteCursorWrapper.convert_query); here once per statement text.
@@ -72,8 +73,11 @@ def _converters(model: type[models.Model], names: tuple[str, ...] | None, conn) 
 
 
 @functools.cache
-def _attnames(model: type[models.Model], names: tuple[str, ...] | None) -> list[str] | None:
-    return None if names is None else [field.attname for field in _fields(model, names)]
+def _places(model: type[models.Model], names: tuple[str, ...]) -> tuple:
+    """For each of the model's fields, its place in a row of the fields ``names``, or None
+    where it is deferred."""
+    places = {field: index for index, field in enumerate(_fields(model, names))}
+    return tuple(places.get(field) for field in model._meta.concrete_fields)
 
 
 def width(model: type[models.Model], names: tuple[str, ...] | None = None) -> int:
@@ -163,7 +167,11 @@ def instance(model: type[models.Model], row, names: tuple[str, ...] | None = Non
         for converter in converters:
             value = converter(value, col, conn)
         values[index] = value
-    return model.from_db(conn.alias, _attnames(model, names), values)
+    if names is not None:
+        # Every field's value, a deferred one marked as such (what from_db would make of the
+        # names, by a search of them for each field).
+        values = [DEFERRED if place is None else values[place] for place in _places(model, names)]
+    return model.from_db(conn.alias, None, values)
 
 
 def instances(row, *models_, conn=None) -> list:
