@@ -301,10 +301,10 @@ def _saved_values(obj: models.Model, fields: tuple, conn, add: bool) -> list:
     return _prepared(fields, values, conn)
 
 
-def insert(obj: models.Model) -> models.Model:
+def insert(obj: models.Model, conn=None) -> models.Model:
     """INSERT ``obj`` (a model with an automatic primary key) in one statement, as
     ``save(force_insert=True)`` would, without signals; ``obj`` gets its primary key."""
-    conn = _connection()
+    conn = conn or _connection()
     sql, fields = _insert_sql(type(obj), conn.vendor)
     obj.pk = _insert_row(conn, sql, _saved_values(obj, fields, conn, True))
     obj._state.adding = False

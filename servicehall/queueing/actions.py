@@ -172,8 +172,8 @@ def _call_event(ticket: Ticket, window: Window, clerk, *, recall: bool = False) 
     )
 
 
-def _queue_event(unit_id: int, service_day: dt.date) -> None:
-    conn = rows.connection()
+def _queue_event(unit_id: int, service_day: dt.date, conn=None) -> None:
+    conn = conn or rows.connection()
     waiting = events.waiting_counts(unit_id, service_day, conn)
     events.emit(unit_id, "queue", {"waiting": waiting}, conn)
 
@@ -196,12 +196,12 @@ _WAITING_CHANGE_SQL = (
 )
 
 
-def _on_counter(sql: str, unit_id: int, queue_id: int, day: dt.date, *values) -> tuple:
+def _on_counter(sql: str, unit_id: int, queue_id: int, day: dt.date, *values, conn=None) -> tuple:
     """The row of ``sql``, an UPDATE ... RETURNING of the counter of the queue and day
     (``values``, then the counter's key), made the first time it is needed: the queue's
     first ticket of the day, or a ticket transferred to a queue that issued none that day.
     The key names the unit too, so that the counter's unique index finds the row."""
-    conn = rows.connection()
+    conn = conn or rows.connection()
     params = [*values, unit_id, queue_id, conn.ops.adapt_datefield_value(day)]
     row = rows.fetchone(sql, params, conn)
     if row is None:
@@ -218,9 +218,9 @@ def _count_waiting(ticket: Ticket, change: int) -> None:
     _on_counter(_WAITING_CHANGE_SQL, ticket.unit_id, ticket.queue_id, ticket.service_day, change)
 
 
-def _next_number(queue: Queue, day: dt.date) -> int:
+def _next_number(queue: Queue, day: dt.date, conn=None) -> int:
     """The next ticket number of the queue and day; inside the issuing transaction."""
-    return _on_counter(_NEXT_NUMBER_SQL, queue.unit_id, queue.pk, day)[0]
+    return _on_counter(_NEXT_NUMBER_SQL, queue.unit_id, queue.pk, day, conn=conn)[0]
 
 
 # Checked on every issue: the choices' ``values`` makes a new list on each call.
@@ -281,12 +281,13 @@ def issue_ticket(
     rows.attach(ticket, "queue", queue)
     if item is not None:
         rows.attach(ticket, "item", item)
+    conn = rows.connection()
     with transaction.atomic():
-        ticket.number = number = _next_number(queue, day)
+        ticket.number = number = _next_number(queue, day, conn)
         ticket.code = f"{queue.prefix}{number:03d}"
         # Issued when numbered: the line's order (N-2.3) follows the numbers.
         ticket.issued_at = timezone.now()
-        rows.insert(ticket)
+        rows.insert(ticket, conn)
         ledger_channel = {
             TicketChannel.KIOSK: Channel.KIOSK,
             TicketChannel.APPOINTMENT: Channel.KIOSK,
@@ -298,7 +299,7 @@ def issue_ticket(
                 channel=Channel.STAFF if actor else ledger_channel,
                 client_type=client_type, green_reason=green_reason,
             )  # fmt: skip
-        _queue_event(ticket.unit_id, day)
+        _queue_event(ticket.unit_id, day, conn)
     return ticket
 
 
