@@ -96,9 +96,6 @@ def connection():
     return connections[DEFAULT_DB_ALIAS]
 
 
-_connection = connection
-
-
 @functools.lru_cache(maxsize=1024)
 def _qmark(sql: str) -> str:
     return _FORMAT_MARK.sub("?", sql).replace("%%", "%")
@@ -106,7 +103,7 @@ def _qmark(sql: str) -> str:
 
 def _run(sql: str, params: Sequence, fetch: Callable, conn=None):
     if conn is None:
-        conn = _connection()
+        conn = connection()
     if conn.queries_logged or conn.execute_wrappers:
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
@@ -161,7 +158,7 @@ def instance(model: type[models.Model], row, names: tuple[str, ...] | None = Non
     """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``.
     With ``names``, the other fields are deferred: read from the database if asked for."""
     values = list(row)
-    conn = conn or _connection()
+    conn = conn or connection()
     for index, col, converters in _converters(model, names, conn):
         value = values[index]
         for converter in converters:
@@ -178,7 +175,7 @@ def instances(row, *models_, conn=None) -> list:
     """The instances of ``models_`` whose columns, one model after the other, are ``row``:
     a join's row. Each of ``models_`` is a model, or (model, names) for some of its fields.
     A model whose primary key is NULL (an outer join that found nothing) is None."""
-    conn = conn or _connection()
+    conn = conn or connection()
     found, start = [], 0
     for spec in models_:
         model, names = spec if isinstance(spec, tuple) else (spec, None)
@@ -304,7 +301,7 @@ def _saved_values(obj: models.Model, fields: tuple, conn, add: bool) -> list:
 def insert(obj: models.Model, conn=None) -> models.Model:
     """INSERT ``obj`` (a model with an automatic primary key) in one statement, as
     ``save(force_insert=True)`` would, without signals; ``obj`` gets its primary key."""
-    conn = conn or _connection()
+    conn = conn or connection()
     sql, fields = _insert_sql(type(obj), conn.vendor)
     obj.pk = _insert_row(conn, sql, _saved_values(obj, fields, conn, True))
     obj._state.adding = False
@@ -318,7 +315,7 @@ def insert_values(model: type[models.Model], values: Sequence, conn=None) -> int
     instance's (a field's default or ``auto_now_add`` is not applied: pass the value);
     the new primary key. For a hot path that needs no instance: building one costs more
     than the statement."""
-    conn = conn or _connection()
+    conn = conn or connection()
     sql, fields = _insert_sql(model, conn.vendor)
     return _insert_row(conn, sql, _prepared(fields, values, conn))
 
@@ -335,7 +332,7 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) 
 def update(obj: models.Model, *names: str) -> None:
     """UPDATE the fields ``names`` of ``obj``'s row in one statement, as
     ``save(update_fields=names)`` would, without signals."""
-    conn = _connection()
+    conn = connection()
     sql, fields = _update_sql(type(obj), names, conn.vendor)
     _run(sql, [*_saved_values(obj, fields, conn, False), obj.pk], _row_count, conn)
 
@@ -343,6 +340,6 @@ def update(obj: models.Model, *names: str) -> None:
 def update_values(model: type[models.Model], pk, conn=None, /, **values) -> None:
     """UPDATE the fields named in ``values`` of ``model``'s row ``pk``, as :func:`update`
     would, without an instance; on ``conn`` if given."""
-    conn = conn or _connection()
+    conn = conn or connection()
     sql, fields = _update_sql(model, tuple(values), conn.vendor)
     _run(sql, [*_prepared(fields, values.values(), conn), pk], _row_count, conn)

@@ -153,7 +153,7 @@ def test_each_threads_connection_converts_with_its_own_backend(db):
     def backends() -> set:
         return {
             converter.__self__
-            for _index, _col, converters in rows._converters(Ticket, None, rows._connection())
+            for _index, _col, converters in rows._converters(Ticket, None, rows.connection())
             for converter in converters
             if hasattr(converter, "__self__") and not isinstance(converter.__self__, Field)
         }
