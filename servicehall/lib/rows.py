@@ -154,6 +154,10 @@ def _last_row_id(cursor) -> int:
     return cursor.lastrowid
 
 
+def _returned_key(cursor) -> int:
+    return cursor.fetchone()[0]
+
+
 def instance(model: type[models.Model], row, names: tuple[str, ...] | None = None, conn=None):
     """The instance of ``model`` whose columns (as :func:`columns` lists them) are ``row``.
     With ``names``, the other fields are deferred: read from the database if asked for."""
@@ -242,24 +246,18 @@ def _plain_type(field: models.Field) -> type | None:
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple]:
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple, Callable]:
+    """The INSERT of a row of ``model``, its fields after the key, and how the new key is
+    read: on SQLite the rowid the driver keeps (an automatic key is the rowid), since
+    RETURNING made SQLite build and drop a temporary table for every row."""
     fields = tuple(field for field in _fields(model) if not field.primary_key)
     names = ", ".join(f'"{field.column}"' for field in fields)
     marks = ", ".join(["%s"] * len(fields))
-    table = model._meta.db_table
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608
+    sql = f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks})'  # noqa: S608
+    key = _last_row_id
     if vendor != "sqlite":
-        sql += f' RETURNING "{model._meta.pk.column}"'
-    return sql, tuple((field, field.attname, _plain_type(field)) for field in fields)
-
-
-def _insert_row(conn, sql: str, params: list) -> int:
-    """Run an INSERT of :func:`_insert_sql`; the new row's primary key. On SQLite, the
-    rowid the driver keeps (an automatic key is the rowid): RETURNING made SQLite build
-    and drop a temporary table for every row, 2-4 µs an insert."""
-    if conn.vendor == "sqlite":
-        return _run(sql, params, _last_row_id, conn)
-    return _run(sql, params, _first_row, conn)[0]
+        sql, key = f'{sql} RETURNING "{model._meta.pk.column}"', _returned_key
+    return sql, tuple((field, field.attname, _plain_type(field)) for field in fields), key
 
 
 # Fields whose preparation for saving leaves None as it is, on both backends (their
@@ -302,8 +300,8 @@ def insert(obj: models.Model, conn=None) -> models.Model:
     """INSERT ``obj`` (a model with an automatic primary key) in one statement, as
     ``save(force_insert=True)`` would, without signals; ``obj`` gets its primary key."""
     conn = conn or connection()
-    sql, fields = _insert_sql(type(obj), conn.vendor)
-    obj.pk = _insert_row(conn, sql, _saved_values(obj, fields, conn, True))
+    sql, fields, key = _insert_sql(type(obj), conn.vendor)
+    obj.pk = _run(sql, _saved_values(obj, fields, conn, True), key, conn)
     obj._state.adding = False
     obj._state.db = conn.alias
     return obj
@@ -316,8 +314,8 @@ def insert_values(model: type[models.Model], values: Sequence, conn=None) -> int
     the new primary key. For a hot path that needs no instance: building one costs more
     than the statement."""
     conn = conn or connection()
-    sql, fields = _insert_sql(model, conn.vendor)
-    return _insert_row(conn, sql, _prepared(fields, values, conn))
+    sql, fields, key = _insert_sql(model, conn.vendor)
+    return _run(sql, _prepared(fields, values, conn), key, conn)
 
 
 @functools.cache

@@ -96,7 +96,6 @@ _AHEAD_AND_WINDOWS = (
     "JOIN queueing_windowqueue wq ON wq.window_id = s.window_id "
     f"WHERE wq.queue_id = %s AND s.status = '{WindowStatus.OPEN.value}')"
 )
-_AHEAD_AND_WINDOWS_SQL = f"SELECT {_AHEAD_AND_WINDOWS}"  # noqa: S608
 
 
 def _ahead_and_windows_params(ticket: Ticket, ops) -> list:
@@ -106,13 +105,6 @@ def _ahead_and_windows_params(ticket: Ticket, ops) -> list:
         ticket.unit_id, ticket.queue_id, day, *line, *line, ticket.priority,
         ops.adapt_datetimefield_value(ticket.issued_at), ticket.queue_id,
     ]  # fmt: skip
-
-
-def ahead_and_windows(ticket: Ticket) -> tuple[int, int]:
-    """:func:`ahead_of` the ticket and :func:`open_windows` of its queue, in one query."""
-    params = _ahead_and_windows_params(ticket, connection.ops)
-    ahead, windows = rows.fetchone(_AHEAD_AND_WINDOWS_SQL, params)
-    return ahead, windows
 
 
 @functools.cache
@@ -127,8 +119,8 @@ def _ahead_and_wait_sql(vendor: str) -> str:
 
 def ahead_and_wait(ticket: Ticket) -> tuple[int, int | None]:
     """:func:`ahead_of` a waiting ticket and its :func:`estimated_wait_minutes`, in one
-    query: every issued ticket's answer carries both (the two queries of
-    :func:`ahead_and_windows` and :func:`average_service_minutes` cost a statement more)."""
+    query: every issued ticket's answer carries both (with the open windows and the recent
+    service times, read apart, an issue ran a statement more)."""
     conn = rows.connection()
     ahead, windows, seconds, count = rows.fetchone(
         _ahead_and_wait_sql(conn.vendor),
@@ -150,18 +142,14 @@ def open_windows(queue_id: int) -> int:
     return WindowState.objects.filter(window_id__in=window_ids, status=WindowStatus.OPEN).count()
 
 
-def estimated_wait_minutes(
-    ticket: Ticket, ahead: int | None = None, windows: int | None = None
-) -> int | None:
+def estimated_wait_minutes(ticket: Ticket, ahead: int | None = None) -> int | None:
     """Minutes until the ticket is called; None when no window serving its queue is open.
 
-    ``ahead`` and ``windows`` are the counts of :func:`ahead_of` and :func:`open_windows`
-    when the caller has them already.
+    ``ahead`` is the count of :func:`ahead_of` when the caller has it already.
     """
     if ticket.status != TicketStatus.WAITING:
         return 0
-    if windows is None:
-        windows = open_windows(ticket.queue_id)
+    windows = open_windows(ticket.queue_id)
     if windows == 0:
         return None
     if ahead is None:

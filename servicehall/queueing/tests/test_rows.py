@@ -83,7 +83,7 @@ def test_a_row_inserted_from_values_is_the_row_an_instance_would_insert(hall):
 @pytest.mark.parametrize("logged", [False, True], ids=["driver's cursor", "Django's cursor"])
 def test_each_insert_answers_its_own_rows_key(hall, logged, django_assert_num_queries):
     """Inserts into two tables in turn: each answers the key of the row it inserted (on
-    SQLite the driver's last rowid, with no RETURNING; see _insert_row), whether Django
+    SQLite the driver's last rowid, with no RETURNING; see _insert_sql), whether Django
     logs the statements or not."""
     keys = []
 
@@ -228,7 +228,7 @@ def test_plain_values_are_saved_as_the_orm_prepares_them(hall):
     state = WindowState.objects.get(window=hall.w1)
     conn = connections[DEFAULT_DB_ALIAS]
     for obj in (ticket, state, HallEvent.objects.first()):
-        _sql, fields = rows._insert_sql(type(obj), conn.vendor)
+        _sql, fields, _key = rows._insert_sql(type(obj), conn.vendor)
         plain = [(field, attname) for field, attname, kind in fields if kind is not None]
         assert plain, type(obj)
         expected = [field.get_db_prep_save(field.pre_save(obj, False), conn) for field, _a in plain]
@@ -253,7 +253,7 @@ def test_every_value_is_saved_as_the_orm_prepares_it(hall):
     finished.refresh_from_db()
     conn = connections[DEFAULT_DB_ALIAS]
     for obj in (waiting, finished, HallEvent.objects.first()):
-        _sql, fields = rows._insert_sql(type(obj), conn.vendor)
+        _sql, fields, _key = rows._insert_sql(type(obj), conn.vendor)
         expected = [
             field.get_db_prep_save(field.pre_save(obj, False), conn) for field, *_ in fields
         ]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from servicehall.queueing import actions, events
 from servicehall.queueing.choices import TicketStatus
-from servicehall.queueing.estimates import ahead_and_windows, ahead_of
+from servicehall.queueing.estimates import ahead_and_wait, ahead_of
 from servicehall.queueing.models import Ticket
 
 from .conftest import DAY, at
@@ -91,7 +91,7 @@ def test_the_counters_waiting_counts_are_the_tickets_waiting(hall, clock):
                 _step(hall, step)
                 assert events.waiting_counts(hall.office.pk, DAY) == _counted(hall), step
                 for ticket in Ticket.objects.filter(status=TicketStatus.WAITING):
-                    assert ahead_and_windows(ticket)[0] == ahead_of(ticket), (step, ticket)
+                    assert ahead_and_wait(ticket)[0] == ahead_of(ticket), (step, ticket)
             transaction.set_rollback(True)
 
     check()
