@@ -12,6 +12,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
 
@@ -75,6 +76,37 @@ def test_a_writer_of_another_connection_waits_then_goes():
         assert not entered.wait(0.3)
     assert entered.wait(10) and done.wait(10)
     thread.join(10)
+
+
+def _another_writer_is_refused() -> bool:
+    """Whether SQLite refuses another connection its write lock now (no waiting)."""
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return True
+    else:
+        other.execute("ROLLBACK")
+        return False
+    finally:
+        other.close()
+
+
+def test_a_transaction_holds_sqlites_write_lock_from_its_begin():
+    """The BEGIN that bypasses Django's cursor is still IMMEDIATE: before any statement."""
+    assert not connection.queries_logged
+    assert not _another_writer_is_refused()
+    with transaction.atomic():
+        assert _another_writer_is_refused()
+    assert not _another_writer_is_refused()
+
+
+def test_the_begin_is_shown_to_whoever_watches_the_queries():
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        assert _another_writer_is_refused()
+        connection.cursor().execute("SELECT 1")
+    assert [query["sql"] for query in captured][:2] == ["BEGIN IMMEDIATE", "SELECT 1"]
 
 
 # --- checkpoints ------------------------------------------------------------------------------
