@@ -20,7 +20,7 @@ from servicehall.lib import rows
 from servicehall.org.models import User, Window
 from servicehall.queueing import actions
 from servicehall.queueing.choices import TicketChannel, TicketStatus, WindowStatus
-from servicehall.queueing.estimates import ahead_and_wait, average_service_minutes, open_windows
+from servicehall.queueing.estimates import ahead_and_wait, queue_wait_minutes
 from servicehall.queueing.events import waiting_counts
 from servicehall.queueing.models import Queue, Ticket, WindowState
 from servicehall.queueing.views_display import call_events, display_state
@@ -182,13 +182,6 @@ def schema(request):
 # --- kiosks and the telephone system -------------------------------------------------------
 
 
-def _queue_wait(queue_id: int, waiting: int) -> int | None:
-    windows = open_windows(queue_id)
-    if windows == 0:
-        return None
-    return round((waiting + 1) * average_service_minutes(queue_id) / windows)
-
-
 @endpoint("GET", kinds=ISSUERS)
 def queues(request):
     """The queues a client can choose, with their service items, waiting counts and the
@@ -214,7 +207,9 @@ def queues(request):
                     "queue": queue.prefix,
                     "name": queue.name,
                     "waiting": counts.get(queue.prefix, 0),
-                    "estimated_wait_minutes": _queue_wait(queue.pk, counts.get(queue.prefix, 0)),
+                    "estimated_wait_minutes": queue_wait_minutes(
+                        queue.pk, counts.get(queue.prefix, 0)
+                    ),
                     "items": [
                         {"code": item.code, "name": item.current.name} for item in queue.items.all()
                     ],

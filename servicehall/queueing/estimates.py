@@ -129,12 +129,23 @@ def ahead_and_wait(ticket: Ticket) -> tuple[int, int | None]:
     )
     if windows == 0:
         return ahead, None
-    return ahead, _wait(ahead, _service_minutes(seconds, count), windows)
+    return ahead, wait_minutes(ahead, _service_minutes(seconds, count), windows)
 
 
-def _wait(ahead: int, service_minutes: float, windows: int) -> int:
-    """The clients ahead and this one, served by the open windows at the recent pace."""
-    return round((ahead + 1) * service_minutes / windows)
+def wait_minutes(ahead: int, service_minutes: float, windows: int) -> int:
+    """The clients ahead and this one, served by the open windows at the recent pace; at
+    least a minute, so that a client who is waiting is never told "0 minutes". The one
+    formula of the ticket, the kiosk's queue list and the hall display."""
+    return max(1, round((ahead + 1) * service_minutes / windows))
+
+
+def queue_wait_minutes(queue_id: int, waiting: int) -> int | None:
+    """The wait of a ticket taken now in a queue where ``waiting`` clients wait; None when
+    no window serving it is open."""
+    windows = open_windows(queue_id)
+    if windows == 0:
+        return None
+    return wait_minutes(waiting, average_service_minutes(queue_id), windows)
 
 
 def open_windows(queue_id: int) -> int:
@@ -154,4 +165,4 @@ def estimated_wait_minutes(ticket: Ticket, ahead: int | None = None) -> int | No
         return None
     if ahead is None:
         ahead = ahead_of(ticket)
-    return _wait(ahead, average_service_minutes(ticket.queue_id), windows)
+    return wait_minutes(ahead, average_service_minutes(ticket.queue_id), windows)

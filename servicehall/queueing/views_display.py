@@ -29,7 +29,7 @@ from servicehall.org.models import Commitment, Unit, Window
 
 from . import events, voice
 from .choices import TicketStatus, WindowStatus
-from .estimates import average_service_minutes
+from .estimates import average_service_minutes, wait_minutes
 from .models import HallEvent, Queue, Ticket, WindowQueue, WindowState
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,8 @@ def _queues(unit: Unit, day) -> list[dict]:
         count, windows = waiting.get(queue.prefix, 0), open_windows.get(queue.pk, 0)
         estimate = None
         if windows:
-            # The wait of a client who takes a ticket now (estimates.estimated_wait_minutes).
-            estimate = max(1, round((count + 1) * average_service_minutes(queue.pk) / windows))
+            # The wait of a client who takes a ticket now.
+            estimate = wait_minutes(count, average_service_minutes(queue.pk), windows)
         queues.append(
             {"prefix": queue.prefix, "name": queue.name, "waiting": count, "estimate": estimate}
         )

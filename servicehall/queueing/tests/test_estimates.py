@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from servicehall.queueing import actions
 from servicehall.queueing.estimates import (
     DEFAULT_SERVICE_MINUTES,
@@ -14,6 +16,8 @@ from servicehall.queueing.estimates import (
     average_service_minutes,
     estimated_wait_minutes,
     open_windows,
+    queue_wait_minutes,
+    wait_minutes,
 )
 from servicehall.queueing.models import Ticket
 
@@ -174,3 +178,28 @@ def test_a_called_client_waits_no_longer(hall):
     ticket = actions.call_next(hall.clerk1, hall.w1)
 
     assert estimated_wait_minutes(ticket) == 0
+
+
+def test_a_waiting_client_is_told_at_least_a_minute():
+    # One client at a minute each, shared by four windows: a quarter of a minute.
+    assert wait_minutes(0, 1.0, 4) == 1
+    assert wait_minutes(3, 8.0, 2) == 16
+
+
+def test_the_kiosk_list_the_display_and_a_new_ticket_give_one_estimate(hall, clock):
+    """The wait of a ticket taken now, by the kiosk's queue list and the hall display, is
+    the estimate the ticket then gets (one formula: estimates.wait_minutes)."""
+    from servicehall.queueing.views_display import _queues
+
+    assert queue_wait_minutes(hall.queue_a.pk, 0) is None
+    hall.open(hall.w1, hall.clerk1)
+    hall.issue()
+    hall.issue()
+    _serve(hall, clock, 3)
+    clock.shift(1)
+    listed = queue_wait_minutes(hall.queue_a.pk, 1)
+    day = timezone.localdate()
+    shown = {row["prefix"]: row["estimate"] for row in _queues(hall.office, day)}["A"]
+    ticket = hall.issue()
+
+    assert listed == shown == estimated_wait_minutes(ticket) == ahead_and_wait(ticket)[1] == 6
