@@ -22,6 +22,13 @@ catches an event whose publication failed. Either way a batch of events is writt
 display in one go, and a waiting count that a later event of the batch supersedes is left
 out.
 
+Pacing. A call or a window's change goes to the displays at once. Waiting counts alone go
+at most every ``COUNTS_SECONDS``: a busy hall changes them with every ticket issued, many
+times a second, faster than anyone reading a TV can follow, and each write costs the
+stream one send per display and each display one repaint. Counts held back go out with
+the next call, or when their time comes; the displays still receive every event in id
+order, so a reconnecting display's last event id stays right.
+
 Late commits. On PostgreSQL a transaction can commit after another that took a higher id,
 so the poll keeps looking back over the ids it saw in the last ``LATE_COMMIT_SECONDS``
 (reading their ids only) and delivers any that appear. SQLite commits one writer at a
@@ -58,6 +65,7 @@ PATH_RE = re.compile(r"/hall/events/([A-Za-z0-9_-]{1,32})")
 POLL_SECONDS = 0.1
 SAFETY_POLL_SECONDS = 1.0
 REDIS_BATCH_SECONDS = 0.02
+COUNTS_SECONDS = 0.25
 KEEPALIVE_SECONDS = 15.0
 LATE_COMMIT_SECONDS = 3.0
 # How long the ids already sent are remembered, so that an event that comes both from Redis
@@ -216,7 +224,8 @@ class Hub:
 
     Ids up to ``floor`` are settled: the poll looks only above it. ``floor`` follows the
     ids seen ``late_commit_seconds`` ago, so an id that commits after a higher one is still
-    found; ``remembered`` holds the ids sent lately, so none is sent twice.
+    found; ``remembered`` holds the ids sent lately, so none is sent twice. Events that only
+    carry waiting counts wait in ``held`` until ``counts_due`` (see Pacing above).
     """
 
     def __init__(self, unit_id: int, late_commit_seconds: float) -> None:
@@ -225,6 +234,9 @@ class Hub:
         self.ready: asyncio.Future | None = None
         self.floor = self.high = 0
         self.late = late_commit_seconds
+        self.held: list[Event] = []
+        self.counts_due = 0.0
+        self._timer: asyncio.TimerHandle | None = None
         self._settling: deque[tuple[int, float]] = deque()
         self._remembered: deque[tuple[int, float]] = deque()
         self._sent: set[int] = set()
@@ -247,15 +259,34 @@ class Hub:
             self.floor = max(self.floor, self._settling.popleft()[0])
         while self._remembered and self._remembered[0][1] <= now - REMEMBER_SECONDS:
             self._sent.discard(self._remembered.popleft()[0])
-        fresh = coalesce(sorted(fresh, key=lambda event: event.id))
         if not fresh:
             return
-        data = b"".join(event.frame() for event in fresh)
+        self.held.extend(fresh)
+        if now >= self.counts_due or any(event.kind != "queue" for event in fresh):
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.counts_due - now, self.flush)
+
+    def flush(self) -> None:
+        """Send what is held, in id order, the superseded counts left out."""
+        self.close()
+        held, self.held = coalesce(sorted(self.held, key=lambda event: event.id)), []
+        if not held:
+            return
+        if any("waiting" in event.data for event in held):
+            self.counts_due = time.monotonic() + COUNTS_SECONDS
+        data = b"".join(event.frame() for event in held)
         for client in list(self.clients):
             if client.backlog is not None:
-                client.backlog.extend(fresh)
+                client.backlog.extend(held)
             else:
                 client.send(data)
+
+    def close(self) -> None:
+        """Forget the timer of held counts (the hub is flushing, or going away)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -354,6 +385,7 @@ class EventStream:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for hub in list(self.hubs.values()):
+            hub.close()
             for client in list(hub.clients):
                 client.writer.close()
         await asyncio.get_running_loop().run_in_executor(self._executor, connections.close_all)
@@ -413,11 +445,14 @@ class EventStream:
         hub = self.hubs.get(unit_id)
         if hub is None or (hub.ready.done() and hub.ready.exception() is not None):
             hub = self.hubs[unit_id] = Hub(unit_id, self.late_commit_seconds)
-            hub.ready = asyncio.ensure_future(self._db(self.outbox.latest, unit_id))
-            hub.ready.add_done_callback(
-                lambda done: hub.start_at(done.result()) if not done.exception() else None
-            )
+            hub.ready = asyncio.ensure_future(self._start(hub))
         return hub
+
+    async def _start(self, hub: Hub) -> None:
+        # The hub is ready only once it knows where its unit's outbox stands: a poll that
+        # saw it ready before then would read the outbox from the start, and send old calls
+        # as new ones.
+        hub.start_at(await self._db(self.outbox.latest, hub.unit_id))
 
     async def _stream(
         self,
@@ -454,6 +489,7 @@ class EventStream:
         finally:
             hub.clients.discard(client)
             if not hub.clients and self.hubs.get(unit_id) is hub:
+                hub.close()
                 del self.hubs[unit_id]
 
     # --- sources ------------------------------------------------------------------------------

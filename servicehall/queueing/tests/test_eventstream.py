@@ -4,6 +4,7 @@ of displays; Redis pushes at once; late commits and duplicates are handled."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -374,6 +375,110 @@ def test_a_hub_sends_each_event_once_and_finds_late_commits(monkeypatch):
     assert client.sent[0].startswith(b"id: 12\n")  # 10 superseded by 12 in the batch
     assert client.sent[1].startswith(b"id: 11\nevent: call\n")
     assert (hub.floor, hub.high) == (12, 12)
+
+
+def _frames(client: FakeClient) -> list[list[int]]:
+    """The event ids of each write to the client."""
+    return [
+        [int(line[4:]) for line in data.decode().split("\n") if line.startswith("id: ")]
+        for data in client.sent
+    ]
+
+
+def test_waiting_counts_alone_go_out_at_most_every_quarter_second():
+    # Pacing: a busy hall issues many tickets a second; the displays get their counts
+    # COUNTS_SECONDS apart, the latest of them, and never fewer than the last.
+    async def scenario() -> list[list[int]]:
+        hub = Hub(unit_id=1, late_commit_seconds=0)
+        client = FakeClient()
+        hub.clients.add(client)
+        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
+        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        hub.deliver([Event(3, "queue", {"waiting": {"A": 3}})])
+        at_once = _frames(client)
+        await asyncio.sleep(eventstream.COUNTS_SECONDS + 0.15)
+        return [at_once, _frames(client)]
+
+    at_once, later = asyncio.run(scenario())
+
+    assert at_once == [[1]]  # the first counts of a quiet hall go at once
+    assert later == [[1], [3]]  # 2 was superseded by 3 while held
+
+
+def test_a_call_goes_at_once_and_takes_the_held_counts_with_it():
+    async def scenario() -> tuple[list[list[int]], Hub]:
+        hub = Hub(unit_id=1, late_commit_seconds=0)
+        client = FakeClient()
+        hub.clients.add(client)
+        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
+        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        hub.deliver([Event(3, "window", {"window": 2, "status": "paused"})])
+        hub.deliver([Event(4, "queue", {"waiting": {"A": 3}})])
+        hub.deliver([Event(5, "call", {"ticket": "A001", "waiting": {"A": 2}})])
+        return _frames(client), hub
+
+    frames, hub = asyncio.run(scenario())
+
+    # In id order, so that a display's last event id is the newest it has: the window's
+    # change took the held counts 2; the call took 4, which its own counts supersede.
+    assert frames == [[1], [2, 3], [5]]
+    assert hub.held == [] and hub._timer is None
+
+
+def test_a_display_still_in_its_replay_gets_the_held_counts_when_they_go():
+    async def scenario() -> tuple[FakeClient, FakeClient]:
+        hub = Hub(unit_id=1, late_commit_seconds=0)
+        live, replaying = FakeClient(), FakeClient()
+        replaying.backlog = []
+        hub.clients.update({live, replaying})
+        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
+        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        await asyncio.sleep(eventstream.COUNTS_SECONDS + 0.15)
+        return live, replaying
+
+    live, replaying = asyncio.run(scenario())
+
+    assert _frames(live) == [[1], [2]]
+    assert [event.id for event in replaying.backlog] == [1, 2] and replaying.sent == []
+
+
+def test_counts_held_when_the_last_display_leaves_are_dropped_with_its_hub(live_hall):
+    with serve_in_thread(**FAST) as stream:
+        display = Display(stream.port, f"/hall/events/O1?after={_last_id()}")
+        live_hall.issue()
+        live_hall.issue()
+        live_hall.issue()
+        assert display.next()["data"]["waiting"]["A"] >= 1
+        display.close()
+        _wait_for(lambda: not stream.hubs)
+        time.sleep(eventstream.COUNTS_SECONDS + 0.1)  # a held count's timer would fire here
+
+        again = Display(stream.port, f"/hall/events/O1?after={_last_id()}")
+        live_hall.issue()
+        frame = again.next()
+        again.close()
+
+    assert (frame["event"], frame["data"].get("waiting")) == ("queue", {"A": 4, "B": 0}), frame
+    assert frame["id"] == _last_id()
+
+
+def test_a_hub_is_ready_only_once_it_knows_where_the_outbox_stands(live_hall):
+    # The poll sends what lies above a ready hub's floor: were the hub ready with its floor
+    # still at 0, it would send the unit's old calls to the displays as new ones.
+    live_hall.issue()
+    latest = _last_id()
+
+    async def scenario() -> tuple[int, int]:
+        stream = eventstream.EventStream(poll_seconds=30)
+        try:
+            hub = stream._hub(live_hall.office.pk)
+            while not hub.ready.done():  # as the poll loop sees it, between two of its ticks
+                await asyncio.sleep(0)
+            return hub.floor, hub.high
+        finally:
+            await stream.stop()
+
+    assert asyncio.run(scenario()) == (latest, latest)
 
 
 def test_the_poll_reads_only_the_ids_of_what_it_has_seen(live_hall):
