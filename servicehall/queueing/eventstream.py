@@ -481,6 +481,9 @@ class EventStream:
             replayed = {event.id for event in missed}
             now = timezone.now()
             client.send(b"".join(event.frame(now) for event in coalesce(missed)))
+            # Counts held back may be older than the replay's own; sent now, they pass
+            # through this display's backlog, where what it was replayed is left out.
+            hub.flush()
             backlog, client.backlog = client.backlog or [], None
             client.send(b"".join(event.frame() for event in backlog if event.id not in replayed))
             # The display only listens; the stream ends when it goes away.

@@ -26,6 +26,9 @@
 
   var state = config.state;
   var lastId = state.last_event_id;
+  // The event the waiting counts shown come from: each event carries every queue's count,
+  // so an older one arriving late (a late commit, a held count) must not replace them.
+  var countsId = lastId;
   var handled = new Set();
   var handledOrder = [];
   var source = null;
@@ -148,8 +151,9 @@
     return true;
   }
 
-  function applyWaiting(waiting) {
-    if (!waiting) return;
+  function applyWaiting(waiting, id) {
+    if (!waiting || id <= countsId) return;
+    countsId = id;
     state.queues.forEach(function (queue) {
       if (Object.prototype.hasOwnProperty.call(waiting, queue.prefix)) queue.waiting = waiting[queue.prefix];
     });
@@ -166,7 +170,7 @@
     state.calls = [call].concat(state.calls.filter(function (other) {
       return other.ticket !== data.ticket;
     })).slice(0, CALLS_SHOWN);
-    applyWaiting(data.waiting);
+    applyWaiting(data.waiting, id);
     state.windows.forEach(function (win) {
       if (win.number === data.window) {
         win.staff_no = data.staff_no;
@@ -184,7 +188,7 @@
       onCall(id, data, data.replayed ? data.age : null);
     } else if (event.type === "queue") {
       if (!firstTime(id)) return;
-      applyWaiting(data.waiting);
+      applyWaiting(data.waiting, id);
       renderQueues();
     } else if (event.type === "window") {
       if (!firstTime(id)) return;
@@ -218,6 +222,7 @@
         }
         state = next;
         if (next.last_event_id > lastId) lastId = next.last_event_id;
+        countsId = Math.max(countsId, next.last_event_id);
         render(false);
       })
       .catch(function () { /* the next poll or refresh tries again */ })
