@@ -378,6 +378,17 @@ def test_a_hub_sends_each_event_once_and_finds_late_commits(monkeypatch):
     assert (hub.floor, hub.high) == (12, 12)
 
 
+def _paced_hub(*clients: FakeClient) -> Hub:
+    """A hub that sends at once what it is given (no late commits), to these clients."""
+    hub = Hub(unit_id=1, late_commit_seconds=0)
+    hub.clients.update(clients)
+    return hub
+
+
+def _counts(event_id: int, waiting_in_a: int) -> Event:
+    return Event(event_id, "queue", {"waiting": {"A": waiting_in_a}})
+
+
 def _frames(client: FakeClient) -> list[list[int]]:
     """The event ids of each write to the client."""
     return [
@@ -390,12 +401,11 @@ def test_waiting_counts_alone_go_out_at_most_every_quarter_second():
     # Pacing: a busy hall issues many tickets a second; the displays get their counts
     # COUNTS_SECONDS apart, the latest of them, and never fewer than the last.
     async def scenario() -> list[list[int]]:
-        hub = Hub(unit_id=1, late_commit_seconds=0)
         client = FakeClient()
-        hub.clients.add(client)
-        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
-        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
-        hub.deliver([Event(3, "queue", {"waiting": {"A": 3}})])
+        hub = _paced_hub(client)
+        hub.deliver([_counts(1, 1)])
+        hub.deliver([_counts(2, 2)])
+        hub.deliver([_counts(3, 3)])
         at_once = _frames(client)
         await asyncio.sleep(eventstream.COUNTS_SECONDS + 0.15)
         return [at_once, _frames(client)]
@@ -408,13 +418,12 @@ def test_waiting_counts_alone_go_out_at_most_every_quarter_second():
 
 def test_a_call_goes_at_once_and_takes_the_held_counts_with_it():
     async def scenario() -> tuple[list[list[int]], Hub]:
-        hub = Hub(unit_id=1, late_commit_seconds=0)
         client = FakeClient()
-        hub.clients.add(client)
-        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
-        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        hub = _paced_hub(client)
+        hub.deliver([_counts(1, 1)])
+        hub.deliver([_counts(2, 2)])
         hub.deliver([Event(3, "window", {"window": 2, "status": "paused"})])
-        hub.deliver([Event(4, "queue", {"waiting": {"A": 3}})])
+        hub.deliver([_counts(4, 3)])
         hub.deliver([Event(5, "call", {"ticket": "A001", "waiting": {"A": 2}})])
         return _frames(client), hub
 
@@ -428,12 +437,11 @@ def test_a_call_goes_at_once_and_takes_the_held_counts_with_it():
 
 def test_a_display_still_in_its_replay_gets_the_held_counts_when_they_go():
     async def scenario() -> tuple[FakeClient, FakeClient]:
-        hub = Hub(unit_id=1, late_commit_seconds=0)
         live, replaying = FakeClient(), FakeClient()
         replaying.backlog = []
-        hub.clients.update({live, replaying})
-        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
-        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        hub = _paced_hub(live, replaying)
+        hub.deliver([_counts(1, 1)])
+        hub.deliver([_counts(2, 2)])
         await asyncio.sleep(eventstream.COUNTS_SECONDS + 0.15)
         return live, replaying
 
@@ -445,11 +453,10 @@ def test_a_display_still_in_its_replay_gets_the_held_counts_when_they_go():
 
 def test_counts_held_when_a_hub_closes_are_never_sent():
     async def scenario() -> list[list[int]]:
-        hub = Hub(unit_id=1, late_commit_seconds=0)
         client = FakeClient()
-        hub.clients.add(client)
-        hub.deliver([Event(1, "queue", {"waiting": {"A": 1}})])
-        hub.deliver([Event(2, "queue", {"waiting": {"A": 2}})])
+        hub = _paced_hub(client)
+        hub.deliver([_counts(1, 1)])
+        hub.deliver([_counts(2, 2)])
         hub.close()  # its last display left
         await asyncio.sleep(eventstream.COUNTS_SECONDS + 0.15)
         return _frames(client)
@@ -489,17 +496,14 @@ def test_a_display_joining_while_counts_are_held_never_gets_older_counts_after(l
         finally:
             await stream.stop()
 
-    frames = [
-        json.loads(line[6:]) | {"id": int(block.split("id: ")[1].split("\n")[0])}
-        for block in asyncio.run(scenario()).decode().split("\n\n")
-        if "id: " in block
-        for line in block.split("\n")
-        if line.startswith("data: ")
-    ]
+    received = []
+    for block in asyncio.run(scenario()).decode().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
+        if "id" in fields:
+            data = json.loads(fields["data"])
+            received.append((int(fields["id"]), data["waiting"]["A"], data.get("replayed")))
 
-    assert [(frame["id"], frame["waiting"]["A"], frame.get("replayed")) for frame in frames] == [
-        (third, 3, True)
-    ]
+    assert received == [(third, 3, True)]
 
 
 def test_a_hub_is_ready_only_once_it_knows_where_the_outbox_stands(live_hall):
